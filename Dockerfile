@@ -1,0 +1,23 @@
+# One image for web (gunicorn), Celery worker and beat; see docker-compose.yml.
+FROM python:3.13-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    VAR_DIR=/app/var
+
+WORKDIR /app
+RUN useradd --create-home --uid 10001 app
+
+COPY pyproject.toml README.md manage.py ./
+COPY backend ./backend
+COPY programs ./programs
+RUN pip install -e . \
+    && SECRET_KEY=build-only-collectstatic python manage.py collectstatic --noinput \
+    && chown -R app:app /app/var
+
+USER app
+EXPOSE 8000
+CMD ["gunicorn", "backend.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
+     "--access-logfile", "-", "--forwarded-allow-ips", "*"]

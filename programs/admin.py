@@ -1,0 +1,116 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from programs.models import (
+    AccessAction,
+    AccessLogEntry,
+    InsuranceCoverage,
+    Insurer,
+    InsurerEmployee,
+    Patient,
+    Physiotherapist,
+    Practice,
+    User,
+)
+from programs.services.audit import access_log_record
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "first_name", "last_name", "role", "is_active", "is_staff")
+    list_filter = ("role", "is_active", "is_staff")
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets[:1],
+        (_("Role"), {"fields": ("role",)}),
+        *DjangoUserAdmin.fieldsets[1:],
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "role", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+
+
+@admin.register(Practice)
+class PracticeAdmin(admin.ModelAdmin):
+    list_display = ("name", "agb_code")
+    search_fields = ("name", "agb_code")
+
+
+@admin.register(Physiotherapist)
+class PhysiotherapistAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "agb_code", "practice")
+    list_select_related = ("user", "practice")
+    list_filter = ("practice",)
+    search_fields = ("user__username", "user__last_name", "agb_code")
+    autocomplete_fields = ("user", "practice")
+
+
+@admin.register(Insurer)
+class InsurerAdmin(admin.ModelAdmin):
+    list_display = ("name", "uzovi_code")
+    search_fields = ("name", "uzovi_code")
+
+
+@admin.register(InsurerEmployee)
+class InsurerEmployeeAdmin(admin.ModelAdmin):
+    list_display = ("user", "insurer")
+    list_select_related = ("user", "insurer")
+    autocomplete_fields = ("user", "insurer")
+
+
+class InsuranceCoverageInline(admin.TabularInline):
+    model = InsuranceCoverage
+    extra = 0
+    autocomplete_fields = ("insurer",)
+
+
+@admin.register(Patient)
+class PatientAdmin(admin.ModelAdmin):
+    """Staff reads and changes of a patient record are written to the access log too."""
+
+    list_display = ("__str__", "practice", "physiotherapist", "date_of_birth", "language")
+    list_select_related = ("user", "practice", "physiotherapist__user")
+    list_filter = ("practice", "language")
+    search_fields = ("user__username", "user__last_name", "coverages__member_number")
+    autocomplete_fields = ("user", "practice", "physiotherapist")
+    inlines = [InsuranceCoverageInline]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        patient = self.get_object(request, object_id)
+        if patient is not None and response.status_code in (200, 302):
+            action = AccessAction.UPDATE if request.method == "POST" else AccessAction.READ
+            access_log_record(request=request, patients=[patient], action=action, resource="admin")
+        return response
+
+
+@admin.register(AccessLogEntry)
+class AccessLogEntryAdmin(admin.ModelAdmin):
+    """Read-only: nobody adds, changes or deletes access-log entries, superusers included."""
+
+    list_display = (
+        "occurred_at",
+        "actor_username",
+        "actor_role",
+        "action",
+        "resource",
+        "patient_id",
+    )
+    list_filter = ("action", "actor_role", "resource")
+    search_fields = ("actor_username", "=patient_id", "client_address")
+    date_hierarchy = "occurred_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,150 @@
+from dataclasses import dataclass
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from programs.models import Insurer, Patient, Physiotherapist, Role, User
+from tests.factories import (
+    CoverageFactory,
+    InsurerEmployeeFactory,
+    InsurerFactory,
+    PatientFactory,
+    PhysiotherapistFactory,
+    PracticeFactory,
+    UserFactory,
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` need row locks, triggers or real concurrency."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL); .ci/run runs it")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Production hashes passwords slowly on purpose; tests sign in hundreds of times."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters and lock-outs live in the cache: every test starts without them."""
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def client_for(user: User | None) -> APIClient:
+    """An API client signed in the way the app signs in: a real JWT access token."""
+    client = APIClient()
+    if user is not None:
+        token = RefreshToken.for_user(user).access_token
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+@dataclass
+class World:
+    """Two practices, an insurer with a member, a second insurer, staff: every actor of the
+    access matrix (DEVELOPERS.md: owner, other patient, physio of the practice, physio of
+    another practice, insurer, other insurer, anonymous)."""
+
+    owner: Patient
+    other_patient: Patient
+    physio: Physiotherapist
+    other_physio: Physiotherapist
+    insurer: Insurer
+    insurer_user: User
+    other_insurer_user: User
+    staff: User
+
+    def user(self, actor: str) -> User | None:
+        return {
+            "owner": self.owner.user,
+            "other_patient": self.other_patient.user,
+            "physio": self.physio.user,
+            "other_physio": self.other_physio.user,
+            "insurer": self.insurer_user,
+            "other_insurer": self.other_insurer_user,
+            "staff": self.staff,
+            "anonymous": None,
+        }[actor]
+
+    def client(self, actor: str) -> APIClient:
+        return client_for(self.user(actor))
+
+
+ACTORS = (
+    "owner",
+    "other_patient",
+    "physio",
+    "other_physio",
+    "insurer",
+    "other_insurer",
+    "staff",
+    "anonymous",
+)
+
+
+@pytest.fixture
+def world(db) -> World:
+    practice = PracticeFactory(name="Fysio Centrum", agb_code="04000001")
+    other_practice = PracticeFactory(name="Fysio Elders", agb_code="04000002")
+    physio = PhysiotherapistFactory(practice=practice, user__username="physio")
+    other_physio = PhysiotherapistFactory(practice=other_practice, user__username="otherphysio")
+    owner = PatientFactory(physiotherapist=physio, user__username="owner")
+    # Same practice and physiotherapist: the hardest case for patient-to-patient isolation.
+    other_patient = PatientFactory(physiotherapist=physio, user__username="otherpatient")
+    insurer = InsurerFactory(name="Verzekeraar A", uzovi_code="3311")
+    other_insurer = InsurerFactory(name="Verzekeraar B", uzovi_code="3322")
+    CoverageFactory(patient=owner, insurer=insurer, member_number="111111111")
+    CoverageFactory(patient=other_patient, insurer=other_insurer, member_number="222222222")
+    insurer_user = InsurerEmployeeFactory(insurer=insurer, user__username="insurer").user
+    other_insurer_user = InsurerEmployeeFactory(
+        insurer=other_insurer, user__username="otherinsurer"
+    ).user
+    staff = UserFactory(username="staff", role=Role.STAFF, is_staff=True, is_superuser=True)
+    return World(
+        owner=owner,
+        other_patient=other_patient,
+        physio=physio,
+        other_physio=other_physio,
+        insurer=insurer,
+        insurer_user=insurer_user,
+        other_insurer_user=other_insurer_user,
+        staff=staff,
+    )
+
+
+@pytest.fixture
+def live_worker():
+    """A real Celery worker (in a thread of this process) consuming this test run's own queue on
+    the configured broker: Redis in CI, the filesystem transport without REDIS_URL. Not eager
+    mode (PITFALLS.md: eager mode is not a test of Celery)."""
+    from celery.contrib.testing.worker import start_worker
+
+    from backend.celery import app
+
+    with start_worker(
+        app,
+        pool="solo",
+        concurrency=1,
+        perform_ping_check=False,
+        shutdown_timeout=15,
+        loglevel="WARNING",
+    ) as worker:
+        yield worker

@@ -1,0 +1,109 @@
+"""The access log is append-only (NEN 7513, DOMAIN.md §6): the application offers no way to
+change or delete an entry, and the database refuses it as well."""
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.test import RequestFactory
+
+from programs.models import AccessAction, AccessLogEntry, AccessLogImmutableError
+from programs.services.audit import access_log_record
+
+
+@pytest.fixture
+def entry(world) -> AccessLogEntry:
+    request = RequestFactory().get("/api/v1/me/", REMOTE_ADDR="192.0.2.10")
+    request.user = world.physio.user
+    (entry,) = access_log_record(
+        request=request, patients=[world.owner], action=AccessAction.READ, resource="profile"
+    )
+    return entry
+
+
+def test_an_entry_records_who_what_when_and_from_where(entry, world):
+    stored = AccessLogEntry.objects.get(pk=entry.pk)
+    assert stored.actor_id == world.physio.user_id
+    assert stored.actor_role == "physiotherapist"
+    assert stored.organisation == "Fysio Centrum (AGB 04000001)"
+    assert stored.patient_id == world.owner.pk
+    assert (stored.action, stored.resource, stored.method) == ("read", "profile", "GET")
+    assert stored.path == "/api/v1/me/"
+    assert stored.client_address == "192.0.2.10"
+    assert stored.occurred_at is not None
+
+
+def test_one_entry_per_patient_for_a_list(world):
+    request = RequestFactory().get("/api/v1/physio/patients/")
+    request.user = world.physio.user
+    entries = access_log_record(
+        request=request,
+        patients=[world.owner, world.other_patient, world.owner],
+        action=AccessAction.LIST,
+        resource="caseload",
+    )
+    assert sorted(e.patient_id for e in entries) == sorted([world.owner.pk, world.other_patient.pk])
+
+
+def test_saving_an_existing_entry_is_refused(entry):
+    entry.resource = "something else"
+    with pytest.raises(AccessLogImmutableError):
+        entry.save()
+    assert AccessLogEntry.objects.get(pk=entry.pk).resource == "profile"
+
+
+def test_deleting_an_entry_is_refused(entry):
+    with pytest.raises(AccessLogImmutableError):
+        entry.delete()
+    assert AccessLogEntry.objects.filter(pk=entry.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        lambda qs: qs.update(resource="x"),
+        lambda qs: qs.delete(),
+        lambda qs: qs.bulk_update(list(qs), ["resource"]),
+        lambda qs: qs.update_or_create(id=1, defaults={"resource": "x"}),
+    ],
+    ids=["update", "delete", "bulk_update", "update_or_create"],
+)
+def test_bulk_changes_through_the_orm_are_refused(entry, operation):
+    with pytest.raises(AccessLogImmutableError):
+        operation(AccessLogEntry.objects.all())
+    assert AccessLogEntry.objects.get(pk=entry.pk).resource == "profile"
+
+
+def test_the_database_refuses_an_update_behind_the_orms_back(entry):
+    table = AccessLogEntry._meta.db_table
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET resource = 'forged' WHERE id = %s", [entry.pk])  # noqa: S608
+    assert AccessLogEntry.objects.get(pk=entry.pk).resource == "profile"
+
+
+@pytest.mark.postgres
+def test_postgres_refuses_a_delete_behind_the_orms_back(entry):
+    table = AccessLogEntry._meta.db_table
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE id = %s", [entry.pk])  # noqa: S608
+    assert AccessLogEntry.objects.filter(pk=entry.pk).exists()
+
+
+class TestAdmin:
+    """Even a superuser can only look."""
+
+    def test_superuser_can_list_and_view(self, client, entry, world):
+        client.force_login(world.staff)
+        assert client.get("/admin/programs/accesslogentry/").status_code == 200
+        assert client.get(f"/admin/programs/accesslogentry/{entry.pk}/change/").status_code == 200
+
+    def test_superuser_cannot_add_change_or_delete(self, client, entry, world):
+        client.force_login(world.staff)
+        base = "/admin/programs/accesslogentry/"
+        assert client.get(f"{base}add/").status_code == 403
+        assert client.post(f"{base}add/", {"resource": "x"}).status_code == 403
+        assert client.post(f"{base}{entry.pk}/change/", {"resource": "x"}).status_code == 403
+        assert client.post(f"{base}{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+        bulk = client.post(
+            base, {"action": "delete_selected", "_selected_action": [entry.pk], "post": "yes"}
+        )
+        assert bulk.status_code in (200, 302)
+        assert AccessLogEntry.objects.get(pk=entry.pk).resource == "profile"

@@ -1,0 +1,66 @@
+"""Settings come from the environment; production variables give a clean deploy check."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_deploy_check_is_clean_with_production_variables(tmp_path):
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="heup.example.org",
+        SECURE_SSL_REDIRECT="1",
+        VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_without_debug_a_secret_key_is_required(tmp_path):
+    result = manage("check", VAR_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_debug_runs_without_a_secret_and_on_embedded_defaults(tmp_path):
+    environment = {"DEBUG": "1", "VAR_DIR": str(tmp_path)}
+    environment.update({"DATABASE_URL": "", "REDIS_URL": "", "CELERY_BROKER_URL": ""})
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; "
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.TIME_ZONE, s.USE_TZ, "
+        "[c for c, _ in s.LANGUAGES])",
+        **environment,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "django.db.backends.sqlite3",
+        "filesystem://",
+        "Europe/Amsterdam",
+        "True",
+        "['nl',",
+        "'en']",
+    ]
