@@ -8,6 +8,7 @@ No secret has a default when DEBUG is off.
 from datetime import timedelta
 from pathlib import Path
 
+import django
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -284,8 +285,27 @@ STORAGES = {
 
 # --- Email --------------------------------------------------------------------------------------
 
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-globals().update(EMAIL_CONFIG)
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+if django.VERSION >= (6, 1):
+    # Django 6.1 replaces EMAIL_BACKEND and EMAIL_HOST... with MAILERS.
+    _backend = _email["EMAIL_BACKEND"]
+    _options = {}
+    if _backend.endswith("smtp.EmailBackend"):
+        _smtp = {
+            "host": _email.get("EMAIL_HOST"),
+            "port": _email.get("EMAIL_PORT"),
+            "username": _email.get("EMAIL_HOST_USER"),
+            "password": _email.get("EMAIL_HOST_PASSWORD"),
+            "use_tls": _email.get("EMAIL_USE_TLS"),
+            "use_ssl": _email.get("EMAIL_USE_SSL"),
+            "timeout": _email.get("EMAIL_TIMEOUT") or 10,
+        }
+        _options = {key: value for key, value in _smtp.items() if value not in (None, "")}
+    elif _backend.endswith("filebased.EmailBackend"):
+        _options = {"file_path": _email.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")}
+    MAILERS = {"default": {"BACKEND": _backend, "OPTIONS": _options}}
+else:
+    globals().update({key: value for key, value in _email.items() if value not in (None, "")})
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 
 # --- Security (manage.py check --deploy is clean when DEBUG is off) ------------------------------

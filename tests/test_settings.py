@@ -32,6 +32,7 @@ def test_deploy_check_is_clean_with_production_variables(tmp_path):
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="heup.example.org",
         SECURE_SSL_REDIRECT="1",
+        EMAIL_URL="smtp+tls://mailer:secret@smtp.example.org:587",
         VAR_DIR=str(tmp_path),
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -63,4 +64,25 @@ def test_debug_runs_without_a_secret_and_on_embedded_defaults(tmp_path):
         "True",
         "['nl',",
         "'en']",
+    ]
+
+
+def test_email_url_configures_smtp_on_either_django_version(tmp_path):
+    result = manage(
+        "shell",
+        "-c",
+        "from django.core import mail; "
+        "c = mail.mailers.default if hasattr(mail, 'mailers') else mail.get_connection(); "
+        "print(type(c).__module__, c.host, c.port, c.username, c.use_tls)",
+        DEBUG="1",
+        VAR_DIR=str(tmp_path),
+        EMAIL_URL="smtp+tls://mailer:secret@smtp.example.org:587",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "django.core.mail.backends.smtp",
+        "smtp.example.org",
+        "587",
+        "mailer",
+        "True",
     ]
