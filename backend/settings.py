@@ -237,6 +237,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "programs.models.people.Role",
+        "ProgrammeStatusEnum": "programs.models.programme.ProgrammeStatus",
+        "SessionStatusEnum": "programs.models.programme.SessionStatus",
     },
 }
 

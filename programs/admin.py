@@ -5,12 +5,20 @@ from django.utils.translation import gettext_lazy as _
 from programs.models import (
     AccessAction,
     AccessLogEntry,
+    Exercise,
     InsuranceCoverage,
     Insurer,
     InsurerEmployee,
     Patient,
     Physiotherapist,
+    PlannedSession,
     Practice,
+    Programme,
+    ProgrammeChange,
+    ProgrammePhase,
+    ProgrammeTemplate,
+    TemplateExercise,
+    TemplatePhase,
     User,
 )
 from programs.services.audit import access_log_record
@@ -114,3 +122,102 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- Catalogue and templates (edited here; patients' programmes are copies) --------------------
+
+
+@admin.register(Exercise)
+class ExerciseAdmin(admin.ModelAdmin):
+    list_display = ("slug", "name_nl", "name_en", "kind", "difficulty", "is_active")
+    list_filter = ("kind", "difficulty", "is_active")
+    search_fields = ("slug", "name_nl", "name_en")
+    prepopulated_fields = {"slug": ("name_en",)}
+    autocomplete_fields = ("easier_variant", "harder_variant")
+
+
+class TemplatePhaseInline(admin.TabularInline):
+    model = TemplatePhase
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(ProgrammeTemplate)
+class ProgrammeTemplateAdmin(admin.ModelAdmin):
+    list_display = ("slug", "name_nl", "weeks", "sessions_per_week", "is_active")
+    search_fields = ("slug", "name_nl", "name_en")
+    inlines = [TemplatePhaseInline]
+
+
+class TemplateExerciseInline(admin.TabularInline):
+    model = TemplateExercise
+    extra = 0
+    autocomplete_fields = ("exercise",)
+
+
+@admin.register(TemplatePhase)
+class TemplatePhaseAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "template", "order", "first_week", "last_week")
+    list_filter = ("template",)
+    inlines = [TemplateExerciseInline]
+
+
+# --- Patients' programmes: read-only here, changed through the API so history is kept ---------
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ProgrammePhaseInline(_ReadOnlyInline):
+    model = ProgrammePhase
+    fields = ("order", "name_nl", "first_week", "last_week")
+
+
+class PlannedSessionInline(_ReadOnlyInline):
+    model = PlannedSession
+    fields = ("week", "scheduled_at", "local_date", "supervised", "status", "cancel_reason")
+
+
+class ProgrammeChangeInline(_ReadOnlyInline):
+    model = ProgrammeChange
+    fields = ("occurred_at", "actor", "kind", "detail")
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    """Viewing a programme reads patient data: it is written to the access log."""
+
+    list_display = ("__str__", "status", "start_date", "weeks")
+    list_filter = ("status",)
+    list_select_related = ("patient__user",)
+    inlines = [ProgrammePhaseInline, PlannedSessionInline, ProgrammeChangeInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        programme = self.get_object(request, object_id)
+        if programme is not None and response.status_code == 200:
+            access_log_record(
+                request=request,
+                patients=[programme.patient_id],
+                action=AccessAction.READ,
+                resource="admin",
+                object_id=programme.pk,
+            )
+        return response

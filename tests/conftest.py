@@ -100,8 +100,23 @@ ACTORS = (
 )
 
 
+def ensure_catalogue() -> None:
+    """The shipped catalogue and template come from a data migration; a transactional test's
+    flush removes them for the tests after it, so they are loaded again when missing."""
+    import importlib
+
+    from django.apps import apps
+
+    from programs.models import ProgrammeTemplate
+
+    if not ProgrammeTemplate.objects.filter(slug=HIP_TEMPLATE).exists():
+        migration = importlib.import_module("programs.migrations.0004_hip_osteoarthritis_template")
+        migration.load(apps, None)
+
+
 @pytest.fixture
 def world(db) -> World:
+    ensure_catalogue()
     practice = PracticeFactory(name="Fysio Centrum", agb_code="04000001")
     other_practice = PracticeFactory(name="Fysio Elders", agb_code="04000002")
     physio = PhysiotherapistFactory(practice=practice, user__username="physio")
@@ -148,3 +163,32 @@ def live_worker():
         loglevel="WARNING",
     ) as worker:
         yield worker
+
+
+HIP_TEMPLATE = "hip-oa-12-weeks"
+
+
+def enrol(patient: Patient, physio: Physiotherapist, **overrides):
+    """Enrol through the service, as the physiotherapist would."""
+    from datetime import time, timedelta
+
+    from django.utils import timezone
+
+    from programs.models import ProgrammeTemplate
+    from programs.services.programme import programme_enrol
+
+    values = {
+        "start_date": timezone.localdate() + timedelta(days=1),
+        "weekdays": [0, 3],
+        "supervised_weekdays": [0],
+        "session_time": time(18, 0),
+        "template": ProgrammeTemplate.objects.get(slug=HIP_TEMPLATE),
+    }
+    values.update(overrides)
+    return programme_enrol(actor=physio.user, physiotherapist=physio, patient=patient, **values)
+
+
+@pytest.fixture
+def programme(world):
+    """The owner's running programme: Mondays (supervised) and Thursdays at 18:00."""
+    return enrol(world.owner, world.physio)

@@ -74,7 +74,12 @@ def as_application_error(exc: Exception) -> ApplicationError | None:
     if isinstance(exc, exceptions.ValidationError):
         return ValidationFailed(fields=flatten_detail(exc.detail))
     if isinstance(exc, exceptions.APIException):
-        error = ApplicationError(str(exc.detail), code=_code_of(exc))
+        detail = exc.detail
+        if isinstance(detail, dict):  # simplejwt: {"detail": ..., "code": ..., "messages": [...]}
+            detail = detail.get("detail", exc.default_detail)
+        elif isinstance(detail, list):
+            detail = " ".join(str(item) for item in detail)
+        error = ApplicationError(str(detail), code=_code_of(exc))
         error.status_code = exc.status_code
         if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
             error.extra["retry_after_seconds"] = int(exc.wait)

@@ -56,6 +56,10 @@ ADMIN_PAGES = [
     "/admin/programs/insurer/",
     "/admin/programs/insureremployee/",
     "/admin/programs/accesslogentry/",
+    "/admin/programs/exercise/",
+    "/admin/programs/programmetemplate/",
+    "/admin/programs/templatephase/",
+    "/admin/programs/programme/",
 ]
 
 

@@ -1,0 +1,503 @@
+"""The physiotherapist's API (`/api/v1/physio/...`): programmes of the patients of their own
+practice. Anything outside the practice is answered with 404."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from programs.api.shared import (
+    DATE_RANGE_PARAMETERS,
+    DateRangeSerializer,
+    DoseInputSerializer,
+    ExerciseSerializer,
+    PrescribedExerciseSerializer,
+    ProgrammeSerializer,
+    SessionSerializer,
+)
+from programs.errors import NotFoundError, ValidationFailed
+from programs.models import (
+    AccessAction,
+    EndReason,
+    Exercise,
+    PlannedSession,
+    Programme,
+    ProgrammeChange,
+    ProgrammeExercise,
+    ProgrammeTemplate,
+)
+from programs.permissions import IsPhysiotherapist, patients_visible_to, require_physiotherapist
+from programs.selectors.programme import (
+    programme_detail,
+    programme_history,
+    programme_list,
+    programme_sessions,
+    templates_active,
+)
+from programs.services import programme as programme_services
+from programs.services.audit import access_log_record
+
+TAGS = ["physiotherapist"]
+
+
+def _programme_or_404(request, programme_id) -> Programme:
+    programme = programme_detail(user=request.user, programme_id=programme_id)
+    if programme is None:
+        raise NotFoundError(_("Programme not found."))
+    return programme
+
+
+def _log(request, programme: Programme, action: AccessAction, resource: str, object_id="") -> None:
+    access_log_record(
+        request=request,
+        patients=[programme.patient_id],
+        action=action,
+        resource=resource,
+        object_id=object_id or programme.pk,
+    )
+
+
+# --- Catalogue and templates -------------------------------------------------------------------
+
+
+class TemplateExerciseSerializer(PrescribedExerciseSerializer):
+    pass
+
+
+class TemplatePhaseSerializer(serializers.Serializer):
+    order = serializers.IntegerField()
+    name = serializers.CharField()
+    first_week = serializers.IntegerField()
+    last_week = serializers.IntegerField()
+    exercises = TemplateExerciseSerializer(many=True, source="exercises.all")
+
+
+class TemplateSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    description = serializers.CharField(read_only=True)
+    phases = TemplatePhaseSerializer(many=True, source="phases.all")
+
+    class Meta:
+        model = ProgrammeTemplate
+        fields = ["slug", "name", "description", "weeks", "sessions_per_week", "phases"]
+
+
+@extend_schema(tags=TAGS, summary="Programme templates")
+class TemplateListView(ListAPIView):
+    permission_classes = [IsPhysiotherapist]
+    serializer_class = TemplateSerializer
+
+    def get_queryset(self):
+        return templates_active().order_by("slug")
+
+
+@extend_schema(
+    tags=TAGS,
+    summary="Exercise catalogue",
+    parameters=[OpenApiParameter("kind", str, description="Only exercises of this kind.")],
+)
+class ExerciseListView(ListAPIView):
+    permission_classes = [IsPhysiotherapist]
+    serializer_class = ExerciseSerializer
+
+    def get_queryset(self):
+        exercises = Exercise.objects.filter(is_active=True).select_related(
+            "easier_variant", "harder_variant"
+        )
+        if kind := self.request.query_params.get("kind"):
+            exercises = exercises.filter(kind=kind)
+        return exercises.order_by("kind", "difficulty", "slug")
+
+
+# --- Programmes --------------------------------------------------------------------------------
+
+
+class PatientSummarySerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField(source="__str__")
+
+
+class PhysioProgrammeSerializer(ProgrammeSerializer):
+    patient = PatientSummarySerializer()
+    enrolled_by = serializers.CharField(source="enrolled_by.__str__")
+    end_note = serializers.CharField()
+
+
+class ProgrammeSummarySerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    patient = PatientSummarySerializer()
+    name = serializers.CharField()
+    status = serializers.CharField()
+    template = serializers.CharField(source="template.slug", allow_null=True)
+    start_date = serializers.DateField()
+    weeks = serializers.IntegerField()
+    weekdays = serializers.ListField(child=serializers.IntegerField())
+    session_time = serializers.TimeField(format="%H:%M")
+    sessions_total = serializers.IntegerField()
+    last_session_at = serializers.DateTimeField(allow_null=True)
+
+
+class EnrolSerializer(serializers.Serializer):
+    patient = serializers.UUIDField()
+    template = serializers.SlugField(default="hip-oa-12-weeks")
+    start_date = serializers.DateField()
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6),
+        min_length=1,
+        max_length=7,
+        help_text="0 = Monday ... 6 = Sunday; 2 or 3 distinct days.",
+    )
+    session_time = serializers.TimeField(help_text="Local time of day, HH:MM.")
+    supervised_weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6),
+        required=False,
+        max_length=3,
+        help_text="Which of the weekdays are supervised at the practice (default: the first).",
+    )
+    supervised_until_week = serializers.IntegerField(
+        min_value=1, max_value=52, required=False, allow_null=True
+    )
+
+
+class ScheduleChangeSerializer(serializers.Serializer):
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6),
+        min_length=1,
+        max_length=7,
+        required=False,
+    )
+    session_time = serializers.TimeField(required=False)
+    supervised_weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6), required=False, max_length=3
+    )
+    supervised_until_week = serializers.IntegerField(
+        min_value=1, max_value=52, required=False, allow_null=True
+    )
+
+
+@extend_schema(
+    tags=TAGS,
+    parameters=[
+        OpenApiParameter("patient", str, description="Only this patient's programmes (id)."),
+        OpenApiParameter("running", bool, description="Only running (or, false, finished) ones."),
+    ],
+)
+class ProgrammeListView(ListAPIView):
+    permission_classes = [IsPhysiotherapist]
+    serializer_class = ProgrammeSummarySerializer
+
+    def get_queryset(self):
+        params = self.request.query_params
+        patient_id = params.get("patient")
+        if patient_id:
+            try:
+                patient_id = serializers.UUIDField().to_internal_value(patient_id)
+            except serializers.ValidationError as exc:
+                raise ValidationFailed(fields={"patient": exc.detail}) from exc
+        running = {"true": True, "1": True, "false": False, "0": False}.get(
+            params.get("running", "").lower()
+        )
+        return programme_list(user=self.request.user, patient_id=patient_id, running=running)
+
+    @extend_schema(summary="Programmes of my practice's patients")
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        patients = {row["patient"]["id"] for row in response.data["results"]}
+        access_log_record(
+            request=request, patients=patients, action=AccessAction.LIST, resource="programmes"
+        )
+        return response
+
+    @extend_schema(
+        summary="Enrol a patient in a programme",
+        request=EnrolSerializer,
+        responses={201: PhysioProgrammeSerializer},
+    )
+    def post(self, request):
+        data = EnrolSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        physiotherapist = require_physiotherapist(request.user)
+        patient = patients_visible_to(request.user).filter(pk=values["patient"]).first()
+        if patient is None:
+            raise ValidationFailed(
+                fields={"patient": (_("No such patient in your practice."), "not_found")}
+            )
+        template = ProgrammeTemplate.objects.filter(slug=values["template"]).first()
+        if template is None:
+            raise ValidationFailed(fields={"template": (_("Unknown template."), "not_found")})
+        programme = programme_services.programme_enrol(
+            actor=request.user,
+            physiotherapist=physiotherapist,
+            patient=patient,
+            template=template,
+            start_date=values["start_date"],
+            weekdays=values["weekdays"],
+            session_time=values["session_time"],
+            supervised_weekdays=values.get("supervised_weekdays"),
+            supervised_until_week=values.get("supervised_until_week"),
+        )
+        programme = programme_detail(user=request.user, programme_id=programme.pk)
+        _log(request, programme, AccessAction.CREATE, "programme")
+        return Response(PhysioProgrammeSerializer(programme).data, status=status.HTTP_201_CREATED)
+
+
+class ProgrammeDetailView(APIView):
+    permission_classes = [IsPhysiotherapist]
+
+    @extend_schema(tags=TAGS, summary="A programme", responses={200: PhysioProgrammeSerializer})
+    def get(self, request, programme_id):
+        programme = _programme_or_404(request, programme_id)
+        _log(request, programme, AccessAction.READ, "programme")
+        return Response(PhysioProgrammeSerializer(programme).data)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Change weekdays, time of day or supervision of the sessions to come",
+        request=ScheduleChangeSerializer,
+        responses={200: PhysioProgrammeSerializer},
+    )
+    def patch(self, request, programme_id):
+        programme = _programme_or_404(request, programme_id)
+        data = ScheduleChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        if "supervised_until_week" not in changes:
+            changes["supervised_until_week"] = programme_services.UNSET
+        programme_services.programme_update_schedule(
+            actor=request.user, programme=programme, **changes
+        )
+        programme = _programme_or_404(request, programme_id)
+        _log(request, programme, AccessAction.UPDATE, "programme")
+        return Response(PhysioProgrammeSerializer(programme).data)
+
+
+@extend_schema(tags=TAGS, summary="Sessions of a programme", parameters=DATE_RANGE_PARAMETERS)
+class ProgrammeSessionsView(ListAPIView):
+    permission_classes = [IsPhysiotherapist]
+    serializer_class = SessionSerializer
+
+    def get_queryset(self):
+        return PlannedSession.objects.none()
+
+    def list(self, request, programme_id):
+        programme = _programme_or_404(request, programme_id)
+        query = DateRangeSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        sessions = programme_sessions(
+            programme=programme,
+            date_from=query.validated_data.get("from"),
+            date_to=query.validated_data.get("to"),
+        )
+        page = self.paginate_queryset(sessions)
+        _log(request, programme, AccessAction.LIST, "sessions")
+        return self.get_paginated_response(
+            SessionSerializer(page, many=True, context={"programme": programme}).data
+        )
+
+
+class RescheduleSerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="New local date.")
+    time = serializers.TimeField(required=False, help_text="New local time (default: as before).")
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class SessionRescheduleView(APIView):
+    permission_classes = [IsPhysiotherapist]
+    extra_error_codes = ("409",)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Move one session",
+        request=RescheduleSerializer,
+        responses={200: SessionSerializer},
+    )
+    def post(self, request, programme_id, session_id):
+        programme = _programme_or_404(request, programme_id)
+        session = programme.sessions.filter(pk=session_id).first()
+        if session is None:
+            raise NotFoundError(_("Session not found."))
+        data = RescheduleSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = programme_services.session_reschedule(
+            actor=request.user,
+            session=session,
+            local_date=data.validated_data["date"],
+            local_time=data.validated_data.get("time"),
+            reason=data.validated_data["reason"],
+        )
+        _log(request, programme, AccessAction.UPDATE, "session", session.pk)
+        return Response(SessionSerializer(session, context={"programme": programme}).data)
+
+
+class PauseSerializer(serializers.Serializer):
+    start_date = serializers.DateField(required=False, help_text="Default: today.")
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class ResumeSerializer(serializers.Serializer):
+    resume_date = serializers.DateField(required=False, help_text="Default: today.")
+
+
+class EndSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=EndReason.choices)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class _ProgrammeActionView(APIView):
+    permission_classes = [IsPhysiotherapist]
+    extra_error_codes = ("409",)
+    input_serializer: type[serializers.Serializer]
+
+    def act(self, request, programme: Programme, values: dict) -> None:
+        raise NotImplementedError
+
+    def post(self, request, programme_id):
+        programme = _programme_or_404(request, programme_id)
+        data = self.input_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        self.act(request, programme, data.validated_data)
+        programme = _programme_or_404(request, programme_id)
+        _log(request, programme, AccessAction.UPDATE, "programme")
+        return Response(PhysioProgrammeSerializer(programme).data)
+
+
+@extend_schema(
+    tags=TAGS,
+    summary="Pause (illness): sessions from the start date on are put on hold",
+    request=PauseSerializer,
+    responses={200: PhysioProgrammeSerializer},
+)
+class ProgrammePauseView(_ProgrammeActionView):
+    input_serializer = PauseSerializer
+
+    def act(self, request, programme, values):
+        programme_services.programme_pause(actor=request.user, programme=programme, **values)
+
+
+@extend_schema(
+    tags=TAGS,
+    summary="Resume: the sessions on hold move to the next slots from the resume date",
+    request=ResumeSerializer,
+    responses={200: PhysioProgrammeSerializer},
+)
+class ProgrammeResumeView(_ProgrammeActionView):
+    input_serializer = ResumeSerializer
+
+    def act(self, request, programme, values):
+        programme_services.programme_resume(actor=request.user, programme=programme, **values)
+
+
+@extend_schema(
+    tags=TAGS,
+    summary="End early with a reason (for instance referred for surgery)",
+    request=EndSerializer,
+    responses={200: PhysioProgrammeSerializer},
+)
+class ProgrammeEndView(_ProgrammeActionView):
+    input_serializer = EndSerializer
+
+    def act(self, request, programme, values):
+        programme_services.programme_end(actor=request.user, programme=programme, **values)
+
+
+class ChangeSerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProgrammeChange
+        fields = ["occurred_at", "actor", "kind", "detail"]
+
+    def get_actor(self, change: ProgrammeChange) -> str | None:
+        return (change.actor.get_full_name() or change.actor.username) if change.actor else None
+
+
+@extend_schema(tags=TAGS, summary="History of changes to a programme")
+class ProgrammeHistoryView(ListAPIView):
+    permission_classes = [IsPhysiotherapist]
+    serializer_class = ChangeSerializer
+
+    def get_queryset(self):
+        return ProgrammeChange.objects.none()
+
+    def list(self, request, programme_id):
+        programme = _programme_or_404(request, programme_id)
+        page = self.paginate_queryset(programme_history(programme=programme))
+        _log(request, programme, AccessAction.LIST, "programme_history")
+        return self.get_paginated_response(ChangeSerializer(page, many=True).data)
+
+
+class ExerciseAddSerializer(DoseInputSerializer):
+    exercise = serializers.SlugField(help_text="Catalogue code of the exercise.")
+
+
+class PhaseExercisesView(APIView):
+    permission_classes = [IsPhysiotherapist]
+    extra_error_codes = ("409",)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Add an exercise to one phase of this patient's programme",
+        request=ExerciseAddSerializer,
+        responses={201: PrescribedExerciseSerializer},
+    )
+    def post(self, request, programme_id, phase_order):
+        programme = _programme_or_404(request, programme_id)
+        phase = next((p for p in programme.phases.all() if p.order == phase_order), None)
+        if phase is None:
+            raise NotFoundError(_("Phase not found."))
+        data = ExerciseAddSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        exercise = Exercise.objects.filter(slug=values.pop("exercise")).first()
+        if exercise is None:
+            raise ValidationFailed(fields={"exercise": (_("Unknown exercise."), "not_found")})
+        item = programme_services.programme_exercise_add(
+            actor=request.user, phase=phase, exercise=exercise, dose=values
+        )
+        _log(request, programme, AccessAction.CREATE, "programme_exercise", item.pk)
+        return Response(PrescribedExerciseSerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+class ProgrammeExerciseView(APIView):
+    permission_classes = [IsPhysiotherapist]
+    extra_error_codes = ("409",)
+
+    def _item(self, request, programme_id, item_id) -> tuple[Programme, ProgrammeExercise]:
+        programme = _programme_or_404(request, programme_id)
+        item = (
+            ProgrammeExercise.objects.select_related("exercise", "phase")
+            .filter(pk=item_id, phase__programme=programme)
+            .first()
+        )
+        if item is None:
+            raise NotFoundError(_("Exercise not found in this programme."))
+        return programme, item
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Adjust the dose of one exercise",
+        request=DoseInputSerializer(partial=True),
+        responses={200: PrescribedExerciseSerializer},
+    )
+    def patch(self, request, programme_id, item_id):
+        programme, item = self._item(request, programme_id, item_id)
+        data = DoseInputSerializer(
+            data=request.data, partial=True, context={"current_dose": item.dose()}
+        )
+        data.is_valid(raise_exception=True)
+        item = programme_services.programme_exercise_update(
+            actor=request.user, item=item, dose=data.validated_data
+        )
+        _log(request, programme, AccessAction.UPDATE, "programme_exercise", item.pk)
+        return Response(PrescribedExerciseSerializer(item).data)
+
+    @extend_schema(tags=TAGS, summary="Remove an exercise from a phase", responses={204: None})
+    def delete(self, request, programme_id, item_id):
+        programme, item = self._item(request, programme_id, item_id)
+        item_pk = item.pk
+        programme_services.programme_exercise_remove(actor=request.user, item=item)
+        _log(request, programme, AccessAction.DELETE, "programme_exercise", item_pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
