@@ -64,7 +64,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "backend.urls"
+# bench/ swaps in a URLconf with a bare comparison view (bench/README.md).
+ROOT_URLCONF = env("ROOT_URLCONF", default="backend.urls")
 WSGI_APPLICATION = "backend.wsgi.application"
 ASGI_APPLICATION = "backend.asgi.application"
 
@@ -239,6 +240,8 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "programs.models.people.Role",
         "ProgrammeStatusEnum": "programs.models.programme.ProgrammeStatus",
         "SessionStatusEnum": "programs.models.programme.SessionStatus",
+        "LogStatusEnum": "programs.models.session.LogStatus",
+        "AttendanceStatusEnum": "programs.models.session.AttendanceStatus",
     },
 }
 
@@ -254,6 +257,19 @@ SIMPLE_JWT = {
 # A refresh token that was rotated less than this long ago still works once more, so that two
 # parallel refreshes from the app (PITFALLS.md) do not log the patient out.
 JWT_REFRESH_REUSE_GRACE = timedelta(seconds=env.int("JWT_REFRESH_REUSE_GRACE_SECONDS", default=30))
+
+# --- Domain settings (DOMAIN.md) -----------------------------------------------------------------
+
+# A session log can be changed this many days after it was first received, then it is locked.
+SESSION_LOG_EDITABLE_DAYS = env.int("SESSION_LOG_EDITABLE_DAYS", default=7)
+# DOMAIN.md §4: "adherent" means this share of due sessions done, or more.
+ADHERENCE_THRESHOLD = env.float("ADHERENCE_THRESHOLD", default=0.8)
+# DOMAIN.md §3 (Thomeé 1997): pain during exercise above this is a flare signal (P1) ...
+PAIN_DURING_ACCEPTABLE_MAX = env.int("PAIN_DURING_ACCEPTABLE_MAX", default=5)
+# ... and weekly pain this much above baseline is one too (P3).
+PAIN_WEEKLY_RISE_SIGNAL = env.int("PAIN_WEEKLY_RISE_SIGNAL", default=2)
+# Sync: changes younger than this are sent again on the next pull (late commits, clock skew).
+SYNC_OVERLAP_SECONDS = env.int("SYNC_OVERLAP_SECONDS", default=60)
 
 # --- Failed-login throttling (django-axes) ------------------------------------------------------
 

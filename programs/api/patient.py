@@ -2,23 +2,36 @@
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from programs.api.errors import as_application_error
+from programs.api.schema import ErrorBodySerializer
 from programs.api.shared import (
     DATE_RANGE_PARAMETERS,
+    AdherenceSerializer,
     DateRangeSerializer,
     ProgrammeSerializer,
+    SessionLogInputSerializer,
+    SessionLogSerializer,
     SessionSerializer,
+    adherence_payload,
 )
 from programs.errors import NotFoundError
-from programs.models import AccessAction, AccessLogEntry, PlannedSession
+from programs.models import AccessAction, AccessLogEntry, PlannedSession, SessionLog
 from programs.permissions import IsPatient, require_patient
 from programs.selectors.audit import access_log_for_patient
-from programs.selectors.programme import programme_sessions, running_programme_of
+from programs.selectors.programme import (
+    programme_sessions,
+    programmes_with_phases,
+    running_programme_of,
+)
+from programs.selectors.session import session_logs
+from programs.selectors.sync import changes_since
 from programs.services.audit import access_log_record
+from programs.services.session import session_log_upsert
 
 
 class AccessLogEntrySerializer(serializers.ModelSerializer):
@@ -123,3 +136,260 @@ class MySessionsView(ListAPIView):
             object_id=programme.pk,
         )
         return self.get_paginated_response(data)
+
+
+# --- Session logs, sync, adherence --------------------------------------------------------------
+
+
+def _log_or_404(request, log_id) -> SessionLog:
+    log = session_logs(patient=require_patient(request.user), ids=[log_id]).first()
+    if log is None:
+        raise NotFoundError(_("Session log not found."))
+    return log
+
+
+class MySessionLogView(APIView):
+    permission_classes = [IsPatient]
+    extra_error_codes = ("409",)
+
+    @extend_schema(
+        tags=["patient"],
+        summary="Create or update a session log (idempotent; the app makes the id)",
+        description=(
+            "The same body again returns the same record (200). A different body updates it "
+            "(200), keeping the previous version, for SESSION_LOG_EDITABLE_DAYS (7) after it "
+            "was first received; then 409 `log_locked`. 201 when created. Another patient's "
+            "log id or planned session: 404."
+        ),
+        request=SessionLogInputSerializer,
+        responses={200: SessionLogSerializer, 201: SessionLogSerializer},
+    )
+    def put(self, request, log_id):
+        patient = require_patient(request.user)
+        data = SessionLogInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = session_log_upsert(patient=patient, log_id=log_id, data=data.validated_data)
+        log = result.log if result.outcome != "unchanged" else _log_or_404(request, log_id)
+        access_log_record(
+            request=request,
+            patients=[patient],
+            action=AccessAction.CREATE if result.outcome == "created" else AccessAction.UPDATE,
+            resource="session_log",
+            object_id=log.pk,
+        )
+        return Response(
+            SessionLogSerializer(log).data,
+            status=status.HTTP_201_CREATED if result.outcome == "created" else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        tags=["patient"], summary="One of my session logs", responses=SessionLogSerializer
+    )
+    def get(self, request, log_id):
+        log = _log_or_404(request, log_id)
+        access_log_record(
+            request=request,
+            patients=[log.patient_id],
+            action=AccessAction.READ,
+            resource="session_log",
+            object_id=log.pk,
+        )
+        return Response(SessionLogSerializer(log).data)
+
+
+@extend_schema(tags=["patient"], summary="My session logs", parameters=DATE_RANGE_PARAMETERS)
+class MySessionLogsView(ListAPIView):
+    permission_classes = [IsPatient]
+    serializer_class = SessionLogSerializer
+
+    def get_queryset(self):
+        query = DateRangeSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return session_logs(
+            patient=require_patient(self.request.user),
+            date_from=query.validated_data.get("from"),
+            date_to=query.validated_data.get("to"),
+        )
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        access_log_record(
+            request=request,
+            patients=[require_patient(request.user)],
+            action=AccessAction.LIST,
+            resource="session_logs",
+        )
+        return response
+
+
+class SyncLogItemSerializer(SessionLogInputSerializer):
+    id = serializers.UUIDField(help_text="The log's id, made by the app.")
+
+
+class SyncRequestSerializer(serializers.Serializer):
+    cursor = serializers.IntegerField(
+        min_value=0,
+        max_value=2**63 - 1,
+        required=False,
+        allow_null=True,
+        help_text="From the previous sync; empty the first time.",
+    )
+    session_logs = serializers.ListField(
+        child=serializers.DictField(),
+        required=False,
+        max_length=100,
+        default=list,
+        help_text="Up to 100 logs, each as for PUT /me/session-logs/{id}/ plus its `id`.",
+    )
+
+
+class SyncItemResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    id = serializers.CharField(allow_null=True)
+    status = serializers.IntegerField(help_text="The HTTP status this item would have had alone.")
+    outcome = serializers.ChoiceField(choices=["created", "updated", "unchanged", "error"])
+    error = ErrorBodySerializer(allow_null=True)
+
+
+class SyncChangesSerializer(serializers.Serializer):
+    programmes = ProgrammeSerializer(many=True)
+    sessions = SessionSerializer(many=True)
+    session_logs = SessionLogSerializer(many=True)
+    deleted_sessions = serializers.ListField(child=serializers.UUIDField())
+
+
+class SyncResponseSerializer(serializers.Serializer):
+    results = SyncItemResultSerializer(many=True)
+    cursor = serializers.IntegerField()
+    has_more = serializers.BooleanField()
+    changes = SyncChangesSerializer()
+
+
+class SyncView(APIView):
+    """Batch upload from the app and, in the same round trip, what changed on the server."""
+
+    permission_classes = [IsPatient]
+
+    @extend_schema(
+        tags=["patient"],
+        summary="Sync: upload up to 100 logs, get what changed since the cursor",
+        description=(
+            "Each log is saved on its own: valid items are saved even when others are not, and "
+            "each has a result with the status it would have had alone. `changes` holds the "
+            "programmes, sessions and logs changed on the server since `cursor` (all of the "
+            "running programme when no cursor is given), and tombstones for deleted sessions. "
+            "Keep the returned cursor for the next sync; recent changes may come twice."
+        ),
+        request=SyncRequestSerializer,
+        responses={200: SyncResponseSerializer},
+    )
+    def post(self, request):
+        patient = require_patient(request.user)
+        batch = SyncRequestSerializer(data=request.data)
+        batch.is_valid(raise_exception=True)
+        results = []
+        written = []
+        for index, raw in enumerate(batch.validated_data["session_logs"]):
+            item = SyncLogItemSerializer(data=raw)
+            log_id = raw.get("id") if isinstance(raw.get("id"), str) else None
+            try:
+                item.is_valid(raise_exception=True)
+                values = dict(item.validated_data)
+                log_id = values.pop("id")
+                result = session_log_upsert(patient=patient, log_id=log_id, data=values)
+            except Exception as exc:  # reported per item, as the item alone would have been
+                error = as_application_error(exc)
+                if error is None:
+                    raise
+                results.append(
+                    {
+                        "index": index,
+                        "id": str(log_id) if log_id else None,
+                        "status": error.status_code,
+                        "outcome": "error",
+                        "error": error.as_payload()["error"],
+                    }
+                )
+                continue
+            written.append(result.log.pk)
+            results.append(
+                {
+                    "index": index,
+                    "id": str(result.log.pk),
+                    "status": 201 if result.outcome == "created" else 200,
+                    "outcome": result.outcome,
+                    "error": None,
+                }
+            )
+        if written:
+            access_log_record(
+                request=request,
+                patients=[patient],
+                action=AccessAction.UPDATE,
+                resource="session_log",
+                object_id=f"sync:{len(written)}",
+            )
+        changes = changes_since(patient=patient, cursor=batch.validated_data.get("cursor"))
+        payload = sync_changes_payload(patient=patient, changes=changes, skip_logs=set(written))
+        access_log_record(
+            request=request, patients=[patient], action=AccessAction.LIST, resource="sync"
+        )
+        return Response(
+            {
+                "results": results,
+                "cursor": changes.cursor,
+                "has_more": changes.has_more,
+                "changes": payload,
+            }
+        )
+
+
+def sync_changes_payload(*, patient, changes, skip_logs: set) -> dict:
+    """Serialize a ChangeSet: programmes with phases, sessions with the exercises due, logs."""
+    session_programmes = dict(
+        PlannedSession.objects.filter(
+            programme__patient=patient, pk__in=changes.session_ids
+        ).values_list("pk", "programme_id")
+    )
+    needed = set(changes.programme_ids) | set(session_programmes.values())
+    programmes = {p.pk: p for p in programmes_with_phases(patient=patient, programme_ids=needed)}
+    sessions = []
+    for programme_id in sorted({*session_programmes.values()}, key=str):
+        ids = [sid for sid, pid in session_programmes.items() if pid == programme_id]
+        programme = programmes[programme_id]
+        rows = programme_sessions(programme=programme).filter(pk__in=ids)
+        sessions += SessionSerializer(rows, many=True, context={"programme": programme}).data
+    log_ids = [log_id for log_id in changes.session_log_ids if log_id not in skip_logs]
+    return {
+        "programmes": ProgrammeSerializer(
+            [programmes[pid] for pid in changes.programme_ids if pid in programmes], many=True
+        ).data,
+        "sessions": sessions,
+        "session_logs": SessionLogSerializer(
+            session_logs(patient=patient, ids=log_ids), many=True
+        ).data,
+        "deleted_sessions": changes.deleted_session_ids,
+    }
+
+
+class MyAdherenceView(APIView):
+    permission_classes = [IsPatient]
+    extra_error_codes = ("404",)
+
+    @extend_schema(
+        tags=["patient"],
+        summary="My adherence: overall and per programme week (DOMAIN.md §4)",
+        responses={200: AdherenceSerializer},
+    )
+    def get(self, request):
+        programme = running_programme_of(user=request.user)
+        if programme is None:
+            raise NotFoundError(_("You have no running programme."), code="no_running_programme")
+        access_log_record(
+            request=request,
+            patients=[programme.patient_id],
+            action=AccessAction.READ,
+            resource="adherence",
+            object_id=programme.pk,
+        )
+        return Response(AdherenceSerializer(adherence_payload(programme)).data)

@@ -10,23 +10,32 @@ from rest_framework.views import APIView
 
 from programs.api.shared import (
     DATE_RANGE_PARAMETERS,
+    AdherenceSerializer,
     DateRangeSerializer,
     DoseInputSerializer,
     ExerciseSerializer,
+    OffsetDateTimeField,
     PrescribedExerciseSerializer,
     ProgrammeSerializer,
+    SessionLogSerializer,
     SessionSerializer,
+    adherence_payload,
 )
 from programs.errors import NotFoundError, ValidationFailed
 from programs.models import (
     AccessAction,
+    Attendance,
+    AttendanceStatus,
     EndReason,
     Exercise,
+    Physiotherapist,
     PlannedSession,
     Programme,
     ProgrammeChange,
     ProgrammeExercise,
     ProgrammeTemplate,
+    SessionLog,
+    TreatmentLocation,
 )
 from programs.permissions import IsPhysiotherapist, patients_visible_to, require_physiotherapist
 from programs.selectors.programme import (
@@ -36,8 +45,10 @@ from programs.selectors.programme import (
     programme_sessions,
     templates_active,
 )
+from programs.selectors.session import session_logs
 from programs.services import programme as programme_services
 from programs.services.audit import access_log_record
+from programs.services.session import attendance_register
 
 TAGS = ["physiotherapist"]
 
@@ -501,3 +512,129 @@ class ProgrammeExerciseView(APIView):
         programme_services.programme_exercise_remove(actor=request.user, item=item)
         _log(request, programme, AccessAction.DELETE, "programme_exercise", item_pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Logs, attendance, adherence ---------------------------------------------------------------
+
+
+@extend_schema(
+    tags=TAGS,
+    summary="Session logs of a programme, with pain signals",
+    parameters=DATE_RANGE_PARAMETERS,
+)
+class ProgrammeSessionLogsView(ListAPIView):
+    permission_classes = [IsPhysiotherapist]
+    serializer_class = SessionLogSerializer
+
+    def get_queryset(self):
+        return SessionLog.objects.none()
+
+    def list(self, request, programme_id):
+        programme = _programme_or_404(request, programme_id)
+        query = DateRangeSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        logs = session_logs(
+            programme=programme,
+            date_from=query.validated_data.get("from"),
+            date_to=query.validated_data.get("to"),
+        )
+        page = self.paginate_queryset(logs)
+        _log(request, programme, AccessAction.LIST, "session_logs")
+        return self.get_paginated_response(SessionLogSerializer(page, many=True).data)
+
+
+class AttendanceInputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=AttendanceStatus.choices)
+    therapist_agb_code = serializers.RegexField(
+        r"^\d{8}$",
+        required=False,
+        help_text="AGB code of the therapist who treated (default: you).",
+    )
+    treated_at = OffsetDateTimeField(required=False, help_text="Default: the planned time.")
+    location = serializers.ChoiceField(
+        choices=TreatmentLocation.choices, default=TreatmentLocation.PRACTICE
+    )
+
+
+class AttendanceSerializer(serializers.Serializer):
+    session = serializers.UUIDField(source="planned_session_id")
+    status = serializers.ChoiceField(choices=AttendanceStatus.choices)
+    therapist_agb_code = serializers.CharField(source="therapist.agb_code")
+    therapist_name = serializers.CharField(source="therapist.__str__")
+    practice_agb_code = serializers.CharField(source="practice.agb_code")
+    treated_at = serializers.DateTimeField()
+    location = serializers.ChoiceField(choices=TreatmentLocation.choices)
+    revision = serializers.IntegerField()
+    updated_at = serializers.DateTimeField()
+
+
+class AttendanceView(APIView):
+    permission_classes = [IsPhysiotherapist]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Register a supervised session: attended, no-show or cancelled by the practice",
+        description=(
+            "Idempotent: one attendance per session; registering again updates it and keeps "
+            "the previous registration. This is the record the insurer's check counts."
+        ),
+        request=AttendanceInputSerializer,
+        responses={200: AttendanceSerializer, 201: AttendanceSerializer},
+    )
+    def put(self, request, programme_id, session_id):
+        programme = _programme_or_404(request, programme_id)
+        session = programme.sessions.filter(pk=session_id).first()
+        if session is None:
+            raise NotFoundError(_("Session not found."))
+        data = AttendanceInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        me = require_physiotherapist(request.user)
+        therapist = me
+        if values.get("therapist_agb_code"):
+            therapist = (
+                Physiotherapist.objects.filter(
+                    agb_code=values["therapist_agb_code"], practice_id=me.practice_id
+                )
+                .select_related("user", "practice")
+                .first()
+            )
+            if therapist is None:
+                raise ValidationFailed(
+                    fields={
+                        "therapist_agb_code": (
+                            _("No such therapist in your practice."),
+                            "not_found",
+                        )
+                    }
+                )
+        result = attendance_register(
+            actor=request.user,
+            session=session,
+            status=values["status"],
+            therapist=therapist,
+            treated_at=values.get("treated_at"),
+            location=values["location"],
+        )
+        _log(request, programme, AccessAction.UPDATE, "attendance", session.pk)
+        attendance = Attendance.objects.select_related("therapist__user", "practice").get(
+            pk=result.attendance.pk
+        )
+        return Response(
+            AttendanceSerializer(attendance).data,
+            status=status.HTTP_201_CREATED if result.outcome == "created" else status.HTTP_200_OK,
+        )
+
+
+class ProgrammeAdherenceView(APIView):
+    permission_classes = [IsPhysiotherapist]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Adherence of a programme: overall and per week (DOMAIN.md §4)",
+        responses={200: AdherenceSerializer},
+    )
+    def get(self, request, programme_id):
+        programme = _programme_or_404(request, programme_id)
+        _log(request, programme, AccessAction.READ, "adherence")
+        return Response(AdherenceSerializer(adherence_payload(programme)).data)

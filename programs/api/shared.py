@@ -3,6 +3,9 @@
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
@@ -11,13 +14,22 @@ from rest_framework import serializers
 from programs.models import (
     Exercise,
     ExerciseKind,
+    LogStatus,
     PlannedSession,
     Programme,
     ProgrammePhase,
     ProgrammeStatus,
+    SessionLog,
     SessionStatus,
+    SkipReason,
 )
 from programs.models.catalogue import DOSE_BOUNDS
+from programs.scoring.pain import session_pain_signals
+from programs.selectors.adherence import (
+    adherence_by_programme,
+    adherence_by_week,
+    extra_sessions_count,
+)
 from programs.selectors.programme import phase_for_week
 
 
@@ -120,6 +132,13 @@ class SessionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=SessionStatus.choices)
     cancel_reason = serializers.CharField()
     originally_scheduled_at = serializers.SerializerMethodField()
+    log_id = serializers.UUIDField(
+        allow_null=True, default=None, help_text="The log of this session, if any."
+    )
+    log_status = serializers.CharField(allow_null=True, default=None)
+    attendance_status = serializers.CharField(
+        allow_null=True, default=None, help_text="Registered by the physiotherapist."
+    )
     phase = serializers.SerializerMethodField()
     exercises = serializers.SerializerMethodField()
 
@@ -227,3 +246,179 @@ DATE_RANGE_PARAMETERS = [
     OpenApiParameter("from", str, description="First local date, YYYY-MM-DD (inclusive)."),
     OpenApiParameter("to", str, description="Last local date, YYYY-MM-DD (inclusive)."),
 ]
+
+
+# --- Session logs -------------------------------------------------------------------------------
+
+
+class OffsetDateTimeField(serializers.DateTimeField):
+    """A moment from the app: ISO 8601 with its UTC offset (the app may be in any zone, and
+    offline; a time without offset is ambiguous)."""
+
+    default_error_messages = {
+        "offset_required": _("Give the time with its UTC offset, e.g. 2026-03-02T18:05:00+01:00.")
+    }
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            parsed = parse_datetime(value.strip())
+            if parsed is not None and parsed.tzinfo is None:
+                self.fail("offset_required")
+        return super().to_internal_value(value)
+
+
+class LogExerciseInputSerializer(serializers.Serializer):
+    programme_exercise = serializers.IntegerField(
+        min_value=1, max_value=2**31 - 1, help_text="Id of the prescription (from the session)."
+    )
+    sets_done = serializers.IntegerField(min_value=0, max_value=20)
+    repetitions_done = serializers.IntegerField(
+        min_value=0, max_value=500, required=False, allow_null=True
+    )
+    hold_seconds_done = serializers.IntegerField(
+        min_value=0, max_value=3600, required=False, allow_null=True
+    )
+    duration_seconds_done = serializers.IntegerField(
+        min_value=0, max_value=14400, required=False, allow_null=True
+    )
+    load_done = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+def pain_score(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(
+        min_value=0, max_value=10, required=False, allow_null=True, **kwargs
+    )
+
+
+class SessionLogInputSerializer(serializers.Serializer):
+    planned_session = serializers.UUIDField(
+        required=False, allow_null=True, help_text="Empty for an extra session."
+    )
+    performed_at = OffsetDateTimeField()
+    status = serializers.ChoiceField(choices=LogStatus.choices)
+    skip_reason = serializers.ChoiceField(
+        choices=SkipReason.choices, required=False, allow_blank=True
+    )
+    exertion = pain_score(help_text="Session exertion, Borg CR-10 (0-10).")
+    pain_before = pain_score(help_text="NRS 0-10, before the session.")
+    pain_during_max = pain_score(help_text="NRS 0-10, highest during the session.")
+    pain_next_morning = pain_score(help_text="NRS 0-10, the next morning (often sent later).")
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    exercises = LogExerciseInputSerializer(many=True, required=False, max_length=40)
+
+    def validate(self, attrs):
+        if attrs["status"] == LogStatus.SKIPPED:
+            if not attrs.get("skip_reason"):
+                raise serializers.ValidationError(
+                    {"skip_reason": [_("Say why the session was skipped.")]}, code="required"
+                )
+            if any(item["sets_done"] for item in attrs.get("exercises") or []):
+                raise serializers.ValidationError(
+                    {"exercises": [_("A skipped session has no sets done.")]}, code="invalid"
+                )
+        elif attrs.get("skip_reason"):
+            raise serializers.ValidationError(
+                {"skip_reason": [_("Only a skipped session has a reason for skipping.")]},
+                code="invalid",
+            )
+        return attrs
+
+
+class LogExerciseSerializer(serializers.Serializer):
+    programme_exercise = serializers.IntegerField(source="programme_exercise_id", allow_null=True)
+    exercise = serializers.CharField(source="exercise.slug")
+    name = serializers.CharField(source="exercise.name")
+    sets_prescribed = serializers.IntegerField()
+    repetitions_prescribed = serializers.IntegerField(allow_null=True)
+    hold_seconds_prescribed = serializers.IntegerField(allow_null=True)
+    duration_seconds_prescribed = serializers.IntegerField(allow_null=True)
+    load_prescribed = serializers.CharField()
+    sets_done = serializers.IntegerField()
+    repetitions_done = serializers.IntegerField(allow_null=True)
+    hold_seconds_done = serializers.IntegerField(allow_null=True)
+    duration_seconds_done = serializers.IntegerField(allow_null=True)
+    load_done = serializers.CharField()
+
+
+class SessionLogSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    planned_session = serializers.UUIDField(source="planned_session_id", allow_null=True)
+    programme = serializers.UUIDField(source="programme_id")
+    performed_at = serializers.SerializerMethodField()
+    status = serializers.ChoiceField(choices=LogStatus.choices)
+    skip_reason = serializers.CharField()
+    exertion = serializers.IntegerField(allow_null=True)
+    pain_before = serializers.IntegerField(allow_null=True)
+    pain_during_max = serializers.IntegerField(allow_null=True)
+    pain_next_morning = serializers.IntegerField(allow_null=True)
+    note = serializers.CharField()
+    revision = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    editable_until = serializers.SerializerMethodField()
+    pain_signals = serializers.SerializerMethodField(
+        help_text="Flare signals of this session: P1 (pain during above 5), P2 (not back to "
+        "the level before by the next morning). DOMAIN.md §3."
+    )
+    exercises = serializers.SerializerMethodField()
+
+    @extend_schema_field(LogExerciseSerializer(many=True))
+    def get_exercises(self, log: SessionLog) -> list:
+        # Rows just written by the service come along on the log; otherwise prefetched.
+        rows = getattr(log, "exercise_rows", None)
+        if rows is None:
+            rows = log.exercises.all()
+        return LogExerciseSerializer(rows, many=True).data
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_performed_at(self, log: SessionLog) -> str:
+        return _local_iso(log.performed_at, log.programme.time_zone)
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_editable_until(self, log: SessionLog) -> str:
+        deadline = log.created_at + timedelta(days=settings.SESSION_LOG_EDITABLE_DAYS)
+        return _local_iso(deadline, log.programme.time_zone)
+
+    def get_pain_signals(self, log: SessionLog) -> list[str]:
+        return session_pain_signals(
+            pain_before=log.pain_before,
+            pain_during_max=log.pain_during_max,
+            pain_next_morning=log.pain_next_morning,
+            during_acceptable_max=settings.PAIN_DURING_ACCEPTABLE_MAX,
+        )
+
+
+class AdherenceFiguresSerializer(serializers.Serializer):
+    due = serializers.IntegerField(help_text="Sessions due so far.")
+    done = serializers.IntegerField()
+    session_adherence = serializers.FloatField(allow_null=True, help_text="done / due, 0-1.")
+    sets_prescribed = serializers.IntegerField()
+    sets_done = serializers.IntegerField()
+    exercise_adherence = serializers.FloatField(allow_null=True, help_text="sets done / sets.")
+    adherent = serializers.BooleanField(allow_null=True)
+
+
+class WeekAdherenceSerializer(AdherenceFiguresSerializer):
+    week = serializers.IntegerField()
+
+
+class AdherenceSerializer(AdherenceFiguresSerializer):
+    programme = serializers.UUIDField()
+    as_of = serializers.DateTimeField()
+    threshold = serializers.FloatField()
+    extra_sessions = serializers.IntegerField(help_text="Logged beside the plan; not counted.")
+    weeks = WeekAdherenceSerializer(many=True)
+
+
+def adherence_payload(programme: Programme) -> dict:
+    now = timezone.now()
+    overall = adherence_by_programme([programme.pk], now)[programme.pk]
+    weeks = [
+        {"week": week, **vars(figures)} for week, figures in adherence_by_week(programme.pk, now)
+    ]
+    return {
+        "programme": programme.pk,
+        "as_of": now,
+        **vars(overall),
+        "extra_sessions": extra_sessions_count(programme.pk),
+        "weeks": weeks,
+    }

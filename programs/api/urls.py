@@ -12,6 +12,14 @@ urlpatterns = [
     path("me/access-log/", patient.MyAccessLogView.as_view(), name="me-access-log"),
     path("me/programme/", patient.MyProgrammeView.as_view(), name="me-programme"),
     path("me/sessions/", patient.MySessionsView.as_view(), name="me-sessions"),
+    path("me/session-logs/", patient.MySessionLogsView.as_view(), name="me-session-logs"),
+    path(
+        "me/session-logs/<uuid:log_id>/",
+        patient.MySessionLogView.as_view(),
+        name="me-session-log",
+    ),
+    path("me/sync/", patient.SyncView.as_view(), name="me-sync"),
+    path("me/adherence/", patient.MyAdherenceView.as_view(), name="me-adherence"),
     # physiotherapist
     path("physio/templates/", physio.TemplateListView.as_view(), name="physio-templates"),
     path("physio/exercises/", physio.ExerciseListView.as_view(), name="physio-exercises"),
@@ -60,6 +68,21 @@ urlpatterns = [
         "physio/programmes/<uuid:programme_id>/exercises/<int:item_id>/",
         physio.ProgrammeExerciseView.as_view(),
         name="physio-programme-exercise",
+    ),
+    path(
+        "physio/programmes/<uuid:programme_id>/sessions/<uuid:session_id>/attendance/",
+        physio.AttendanceView.as_view(),
+        name="physio-session-attendance",
+    ),
+    path(
+        "physio/programmes/<uuid:programme_id>/session-logs/",
+        physio.ProgrammeSessionLogsView.as_view(),
+        name="physio-programme-session-logs",
+    ),
+    path(
+        "physio/programmes/<uuid:programme_id>/adherence/",
+        physio.ProgrammeAdherenceView.as_view(),
+        name="physio-programme-adherence",
     ),
     # schema
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,16 +1,18 @@
 from datetime import date
 from uuid import UUID
 
-from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from programs.models import (
     RUNNING_STATUSES,
+    Attendance,
     PlannedSession,
     Programme,
     ProgrammeChange,
     ProgrammeExercise,
     ProgrammePhase,
     ProgrammeTemplate,
+    SessionLog,
     SessionStatus,
     TemplateExercise,
     TemplatePhase,
@@ -81,10 +83,26 @@ def running_programme_of(*, user: User) -> Programme | None:
     )
 
 
+def programmes_with_phases(*, patient, programme_ids) -> QuerySet[Programme]:
+    """The patient's programmes among ``programme_ids``, ready for ProgrammeSerializer."""
+    return _with_summary(
+        Programme.objects.filter(patient=patient, pk__in=list(programme_ids))
+    ).prefetch_related(_phases_prefetch())
+
+
 def programme_sessions(
     *, programme: Programme, date_from: date | None = None, date_to: date | None = None
 ) -> QuerySet[PlannedSession]:
-    sessions = PlannedSession.objects.filter(programme=programme)
+    """With what happened to each (log, attendance) in the same query."""
+    sessions = PlannedSession.objects.filter(programme=programme).annotate(
+        log_id=Subquery(SessionLog.objects.filter(planned_session=OuterRef("pk")).values("pk")[:1]),
+        log_status=Subquery(
+            SessionLog.objects.filter(planned_session=OuterRef("pk")).values("status")[:1]
+        ),
+        attendance_status=Subquery(
+            Attendance.objects.filter(planned_session=OuterRef("pk")).values("status")[:1]
+        ),
+    )
     if date_from is not None:
         sessions = sessions.filter(local_date__gte=date_from)
     if date_to is not None:

@@ -29,20 +29,47 @@ from programs.models import (
     ProgrammeStatus,
     ProgrammeTemplate,
     SessionStatus,
+    SyncEntity,
     User,
 )
 from programs.models.catalogue import Dose
 from programs.models.people import Physiotherapist
 from programs.scheduling import is_supervised, local_to_utc, programme_slots, reslot
 from programs.services.common import full_clean_or_raise
+from programs.services.sync import sync_changes_record
 
 # How far back a physiotherapist may date a start or a pause (registering it afterwards).
 MAX_BACKDATE = timedelta(days=28)
 UNSET = object()
 
 
-def _record(programme: Programme, actor: User | None, kind: ChangeKind, **detail) -> None:
+ALL_SESSIONS = "all"
+
+
+def _record(
+    programme: Programme,
+    actor: User | None,
+    kind: ChangeKind,
+    *,
+    sessions=(),
+    deleted_sessions=(),
+    **detail,
+) -> None:
+    """Write the change to the programme's history and to the patient's app change feed
+    (the programme itself, the sessions it touched, tombstones for deleted sessions)."""
     ProgrammeChange.objects.create(programme=programme, actor=actor, kind=kind, detail=detail)
+    if sessions == ALL_SESSIONS:
+        sessions = programme.sessions.values_list("pk", flat=True)
+    sync_changes_record(
+        patient_id=programme.patient_id, entity=SyncEntity.PROGRAMME, ids=[programme.pk]
+    )
+    sync_changes_record(patient_id=programme.patient_id, entity=SyncEntity.SESSION, ids=sessions)
+    sync_changes_record(
+        patient_id=programme.patient_id,
+        entity=SyncEntity.SESSION,
+        ids=deleted_sessions,
+        deleted=True,
+    )
 
 
 def _local_today(programme: Programme) -> date:
@@ -203,7 +230,8 @@ def programme_enrol(
         weekdays=weekdays,
         session_time=programme.session_time.isoformat(timespec="minutes"),
         supervised_weekdays=supervised,
-        sessions=len(slots),
+        session_count=len(slots),
+        sessions=ALL_SESSIONS,
     )
     return programme
 
@@ -236,13 +264,17 @@ def _require_running(programme: Programme) -> None:
         )
 
 
-def _movable_sessions(
-    programme: Programme, *, after: datetime, statuses=(SessionStatus.SCHEDULED,)
-):
-    """Sessions that may still move: not yet due and not cancelled."""
-    return programme.sessions.filter(status__in=statuses, scheduled_at__gt=after).order_by(
-        "scheduled_at"
-    )
+def _unrecorded(sessions):
+    """Sessions without a log or an attendance: only these may move, be put on hold or be
+    cancelled; what happened stays where it happened."""
+    return sessions.filter(logs__isnull=True, attendance__isnull=True)
+
+
+def _movable_sessions(programme: Programme, *, after: datetime):
+    """Sessions that may still move: scheduled, not yet due, nothing recorded."""
+    return _unrecorded(
+        programme.sessions.filter(status=SessionStatus.SCHEDULED, scheduled_at__gt=after)
+    ).order_by("scheduled_at")
 
 
 def _apply_slots(sessions: list[PlannedSession], slots, *, status: SessionStatus) -> None:
@@ -265,10 +297,10 @@ def _apply_slots(sessions: list[PlannedSession], slots, *, status: SessionStatus
 
 def _replan(
     programme: Programme, sessions: list[PlannedSession], weeks: list[int], first_day: date
-) -> None:
+) -> list:
     """Put the programme weeks ``weeks`` (in order) on the next slots from ``first_day``,
     reusing ``sessions`` (so their ids stay, which offline apps rely on), adding or deleting
-    the difference."""
+    the difference. Returns the ids of deleted sessions."""
     now = timezone.now()
     moving = {s.pk for s in sessions}
     taken = frozenset(
@@ -290,8 +322,9 @@ def _replan(
         skip_dates=taken,
     )
     keep, surplus = sessions[: len(slots)], sessions[len(slots) :]
-    if surplus:
-        PlannedSession.objects.filter(pk__in=[s.pk for s in surplus]).delete()
+    deleted = [s.pk for s in surplus]
+    if deleted:
+        PlannedSession.objects.filter(pk__in=deleted).delete()
     _apply_slots(keep, slots[: len(keep)], status=SessionStatus.SCHEDULED)
     PlannedSession.objects.bulk_create(
         PlannedSession(
@@ -303,6 +336,7 @@ def _replan(
         )
         for slot in slots[len(keep) :]
     )
+    return deleted
 
 
 @transaction.atomic
@@ -353,11 +387,12 @@ def programme_update_schedule(
 
     now = timezone.now()
     zone = ZoneInfo(programme.time_zone)
+    deleted = []
     if programme.status == ProgrammeStatus.ACTIVE:
         remaining = list(_movable_sessions(programme, after=now))
         if weekdays_changed:
             weeks = _remaining_weeks(programme, remaining, old_count, len(new_weekdays))
-            _replan(programme, remaining, weeks, _local_today(programme))
+            deleted = _replan(programme, remaining, weeks, _local_today(programme))
         else:
             for session in remaining:
                 if time_changed:
@@ -378,7 +413,15 @@ def programme_update_schedule(
         "supervised_weekdays": programme.supervised_weekdays,
         "supervised_until_week": programme.supervised_until_week,
     }
-    _record(programme, actor, ChangeKind.SCHEDULE_CHANGED, before=before, after=after)
+    _record(
+        programme,
+        actor,
+        ChangeKind.SCHEDULE_CHANGED,
+        sessions=ALL_SESSIONS,
+        deleted_sessions=deleted,
+        before=before,
+        after=after,
+    )
     return programme
 
 
@@ -419,7 +462,8 @@ def session_reschedule(
     programme = session.programme
     _require_running(programme)
     now = timezone.now()
-    if session.status != SessionStatus.SCHEDULED or session.scheduled_at <= now:
+    recorded = session.logs.exists() or hasattr(session, "attendance")
+    if session.status != SessionStatus.SCHEDULED or session.scheduled_at <= now or recorded:
         raise ConflictError(
             _("Only a scheduled session that has not started can be moved."),
             code="session_not_movable",
@@ -446,6 +490,7 @@ def session_reschedule(
         programme,
         actor,
         ChangeKind.SESSION_RESCHEDULED,
+        sessions=[session.pk],
         session=str(session.pk),
         before=before.isoformat(),
         after=moment.isoformat(),
@@ -475,8 +520,8 @@ def programme_pause(
         raise ValidationFailed(
             fields={"start_date": (_("The pause starts too far in the past."), "too_early")}
         )
-    on_hold = programme.sessions.filter(
-        status=SessionStatus.SCHEDULED, local_date__gte=start_date
+    on_hold = _unrecorded(
+        programme.sessions.filter(status=SessionStatus.SCHEDULED, local_date__gte=start_date)
     ).update(status=SessionStatus.ON_HOLD, updated_at=timezone.now())
     ProgrammePause.objects.create(programme=programme, start_date=start_date, reason=reason)
     programme.status = ProgrammeStatus.PAUSED
@@ -485,6 +530,7 @@ def programme_pause(
         programme,
         actor,
         ChangeKind.PAUSED,
+        sessions=ALL_SESSIONS,
         start_date=start_date.isoformat(),
         reason=reason,
         on_hold=on_hold,
@@ -520,7 +566,7 @@ def programme_resume(
         raise ValidationFailed(fields={"resume_date": (_("Resume today or later."), "in_the_past")})
     held = list(programme.sessions.filter(status=SessionStatus.ON_HOLD).order_by("scheduled_at"))
     first_before = held[0].scheduled_at if held else None
-    _replan(programme, held, [s.week for s in held], resume_date)
+    deleted = _replan(programme, held, [s.week for s in held], resume_date)
     pause.end_date = resume_date
     pause.save(update_fields=["end_date"])
     programme.status = ProgrammeStatus.ACTIVE
@@ -529,6 +575,8 @@ def programme_resume(
         programme,
         actor,
         ChangeKind.RESUMED,
+        sessions=ALL_SESSIONS,
+        deleted_sessions=deleted,
         resume_date=resume_date.isoformat(),
         sessions_moved=len(held),
         first_session_before=first_before.isoformat() if first_before else None,
@@ -546,11 +594,13 @@ def programme_end(
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
     _require_running(programme)
     now = timezone.now()
-    cancelled = programme.sessions.filter(
-        status__in=[SessionStatus.SCHEDULED, SessionStatus.ON_HOLD], scheduled_at__gt=now
+    cancelled = _unrecorded(
+        programme.sessions.filter(
+            status__in=[SessionStatus.SCHEDULED, SessionStatus.ON_HOLD], scheduled_at__gt=now
+        )
     ).update(status=SessionStatus.CANCELLED, cancel_reason="programme ended", updated_at=now)
     # Sessions on hold from before today did not take place either.
-    programme.sessions.filter(status=SessionStatus.ON_HOLD).update(
+    _unrecorded(programme.sessions.filter(status=SessionStatus.ON_HOLD)).update(
         status=SessionStatus.CANCELLED, cancel_reason="programme paused, then ended", updated_at=now
     )
     programme.pauses.filter(end_date__isnull=True).update(end_date=_local_today(programme))
@@ -560,7 +610,13 @@ def programme_end(
     programme.end_note = note
     programme.save()
     _record(
-        programme, actor, ChangeKind.ENDED, reason=reason, note=note, sessions_cancelled=cancelled
+        programme,
+        actor,
+        ChangeKind.ENDED,
+        sessions=ALL_SESSIONS,
+        reason=reason,
+        note=note,
+        sessions_cancelled=cancelled,
     )
     return programme
 

@@ -170,7 +170,7 @@ class TestEnrolment:
         change = programme.changes.get()
         assert change.kind == ChangeKind.ENROLLED
         assert change.actor == world.physio.user
-        assert change.detail["sessions"] == 24
+        assert change.detail["session_count"] == 24
 
 
 @pytest.fixture

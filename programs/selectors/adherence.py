@@ -1,0 +1,203 @@
+"""Adherence (DOMAIN.md §4), computed by the database: one grouped query, no loop over logs.
+
+- Due: planned sessions whose time has come, not cancelled and not on hold (a paused programme
+  has nothing due; sessions the practice cancelled do not count).
+- Done: a supervised session the physiotherapist registered as attended; otherwise a log
+  "completed", or "partial" with at least half of the prescribed sets done. A supervised
+  session registered as a no-show is not done, whatever was logged.
+- Exercise adherence: sets done (at most the prescribed number per exercise) over sets
+  prescribed, over the due sessions. A logged session keeps the prescription it was logged
+  against; an unlogged one counts the current prescription of its week. A session attended,
+  or logged as completed without detail, counts all its prescribed sets.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+from django.conf import settings
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Least
+from django.db.models.lookups import GreaterThanOrEqual
+from django.utils import timezone
+
+from programs.models import (
+    Attendance,
+    AttendanceStatus,
+    LogStatus,
+    PlannedSession,
+    ProgrammeExercise,
+    SessionLog,
+    SessionLogExercise,
+    SessionStatus,
+)
+
+
+def _int_subquery(queryset) -> Subquery:
+    return Subquery(queryset, output_field=IntegerField())
+
+
+def due_sessions(now: datetime | None = None) -> QuerySet[PlannedSession]:
+    """Planned sessions with, per session, whether it was done and how many sets were
+    prescribed and done; filter by programme before aggregating."""
+    now = now or timezone.now()
+    per_log = SessionLogExercise.objects.filter(log__planned_session=OuterRef("pk")).values(
+        "log__planned_session"
+    )
+    logged_prescribed = per_log.annotate(total=Sum("sets_prescribed")).values("total")
+    logged_done = per_log.annotate(total=Sum(Least("sets_done", "sets_prescribed"))).values("total")
+    prescribed_now = (
+        ProgrammeExercise.objects.filter(
+            phase__programme=OuterRef("programme"),
+            phase__first_week__lte=OuterRef("week"),
+            phase__last_week__gte=OuterRef("week"),
+        )
+        .values("phase__programme")
+        .annotate(total=Sum("sets"))
+        .values("total")
+    )
+    return (
+        PlannedSession.objects.filter(status=SessionStatus.SCHEDULED, scheduled_at__lte=now)
+        .annotate(
+            log_status=Subquery(
+                SessionLog.objects.filter(planned_session=OuterRef("pk")).values("status")[:1]
+            ),
+            attendance_status=Subquery(
+                Attendance.objects.filter(planned_session=OuterRef("pk")).values("status")[:1]
+            ),
+            sets_prescribed=Coalesce(
+                _int_subquery(logged_prescribed), _int_subquery(prescribed_now), Value(0)
+            ),
+            sets_logged=_int_subquery(logged_done),
+        )
+        .annotate(
+            half_sets_done=Case(
+                When(
+                    GreaterThanOrEqual(F("sets_logged") * 2, F("sets_prescribed")), then=Value(True)
+                ),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .annotate(
+            done=Case(
+                When(attendance_status=AttendanceStatus.ATTENDED, then=Value(1)),
+                When(attendance_status=AttendanceStatus.NO_SHOW, then=Value(0)),
+                When(log_status=LogStatus.COMPLETED, then=Value(1)),
+                When(log_status=LogStatus.PARTIAL, half_sets_done=True, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+            sets_done=Case(
+                When(attendance_status=AttendanceStatus.NO_SHOW, then=Value(0)),
+                When(
+                    Q(attendance_status=AttendanceStatus.ATTENDED) & Q(sets_logged__isnull=True),
+                    then=F("sets_prescribed"),
+                ),
+                When(
+                    Q(log_status=LogStatus.COMPLETED) & Q(sets_logged__isnull=True),
+                    then=F("sets_prescribed"),
+                ),
+                default=Coalesce(F("sets_logged"), Value(0)),
+                output_field=IntegerField(),
+            ),
+        )
+    )
+
+
+AGGREGATES = {
+    "due": Count("pk"),
+    "done": Sum("done"),
+    "sets_prescribed": Sum("sets_prescribed"),
+    "sets_done": Sum("sets_done"),
+}
+
+
+def _ratio(part: int | None, whole: int | None) -> float | None:
+    if not whole:
+        return None
+    return round((part or 0) / whole, 4)
+
+
+@dataclass
+class Adherence:
+    due: int
+    done: int
+    sets_prescribed: int
+    sets_done: int
+    threshold: float
+    session_adherence: float | None = field(init=False)
+    exercise_adherence: float | None = field(init=False)
+    adherent: bool | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.session_adherence = _ratio(self.done, self.due)
+        self.exercise_adherence = _ratio(self.sets_done, self.sets_prescribed)
+        self.adherent = (
+            None if self.session_adherence is None else self.session_adherence >= self.threshold
+        )
+
+    @classmethod
+    def from_row(cls, row: dict) -> "Adherence":
+        return cls(
+            due=row.get("due") or 0,
+            done=row.get("done") or 0,
+            sets_prescribed=row.get("sets_prescribed") or 0,
+            sets_done=row.get("sets_done") or 0,
+            threshold=settings.ADHERENCE_THRESHOLD,
+        )
+
+
+def adherence_by_programme(
+    programme_ids: Iterable[UUID], now: datetime | None = None
+) -> dict[UUID, Adherence]:
+    """Overall adherence for many programmes in one query (caseload lists)."""
+    ids = list(programme_ids)
+    rows = (
+        due_sessions(now)
+        .filter(programme_id__in=ids)
+        .values("programme_id")
+        .annotate(**AGGREGATES)
+        .order_by()
+    )
+    result = {row["programme_id"]: Adherence.from_row(row) for row in rows}
+    for programme_id in ids:
+        result.setdefault(programme_id, Adherence.from_row({}))
+    return result
+
+
+def adherence_by_week(
+    programme_id: UUID, now: datetime | None = None
+) -> list[tuple[int, Adherence]]:
+    """Per programme week, for the weeks that have sessions due (one query)."""
+    rows = (
+        due_sessions(now)
+        .filter(programme_id=programme_id)
+        .values("week")
+        .annotate(**AGGREGATES)
+        .order_by("week")
+    )
+    return [(row["week"], Adherence.from_row(row)) for row in rows]
+
+
+def extra_sessions_count(programme_id: UUID) -> int:
+    """Sessions the patient logged on their own, beside the plan (shown, not counted)."""
+    return (
+        SessionLog.objects.filter(programme_id=programme_id, planned_session__isnull=True)
+        .exclude(status=LogStatus.SKIPPED)
+        .count()
+    )

@@ -1,0 +1,437 @@
+"""Session logs from the app and attendance from the physiotherapist (DOMAIN.md §3-4).
+
+Idempotency lives in the database: the app's UUID is the log's primary key and a planned
+session has at most one log (a unique index), so a retried or doubled request can never create
+a second record or count a session twice."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from programs.errors import ConflictError, NotFoundError, ValidationFailed
+from programs.models import (
+    RUNNING_STATUSES,
+    Attendance,
+    AttendanceRevision,
+    AttendanceStatus,
+    LogStatus,
+    Patient,
+    Physiotherapist,
+    PlannedSession,
+    Programme,
+    ProgrammeExercise,
+    SessionLog,
+    SessionLogExercise,
+    SessionLogRevision,
+    SessionStatus,
+    SyncEntity,
+    TreatmentLocation,
+    User,
+)
+from programs.services.sync import sync_changes_record
+
+LOG_FIELDS = (
+    "status",
+    "skip_reason",
+    "exertion",
+    "pain_before",
+    "pain_during_max",
+    "pain_next_morning",
+    "note",
+)
+EXERCISE_DONE_FIELDS = (
+    "sets_done",
+    "repetitions_done",
+    "hold_seconds_done",
+    "duration_seconds_done",
+    "load_done",
+)
+# The app's clock may run a little ahead of ours.
+CLOCK_SKEW = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class LogResult:
+    log: SessionLog
+    outcome: str  # "created", "updated" or "unchanged"
+
+
+def _canonical(data: dict[str, Any]) -> dict[str, Any]:
+    """The body in one stable form (UTC times, sorted exercises) for hashing and history."""
+    body = {field: data.get(field) for field in LOG_FIELDS}
+    body["skip_reason"] = body["skip_reason"] or ""
+    body["note"] = body["note"] or ""
+    body["planned_session"] = str(data["planned_session"]) if data.get("planned_session") else None
+    body["performed_at"] = data["performed_at"].astimezone(UTC).isoformat()
+    body["exercises"] = sorted(
+        (
+            {"programme_exercise": item["programme_exercise"]}
+            | {field: item.get(field) for field in EXERCISE_DONE_FIELDS}
+            for item in data.get("exercises") or []
+        ),
+        key=lambda item: item["programme_exercise"],
+    )
+    for item in body["exercises"]:
+        item["load_done"] = item["load_done"] or ""
+    return body
+
+
+def _digest(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def _lock_deadline(log: SessionLog) -> datetime:
+    return log.created_at + timedelta(days=settings.SESSION_LOG_EDITABLE_DAYS)
+
+
+def _resolve(
+    patient: Patient, data: dict[str, Any]
+) -> tuple[PlannedSession | None, Programme, dict]:
+    """Check what the body refers to belongs to this patient; return the planned session, the
+    programme and all of its prescriptions by id (one query, with phase and exercise).
+    Another patient's session is simply not found."""
+    planned = None
+    if data.get("planned_session"):
+        planned = (
+            PlannedSession.objects.select_related("programme")
+            .filter(pk=data["planned_session"], programme__patient=patient)
+            .first()
+        )
+        if planned is None:
+            raise NotFoundError(
+                _("Planned session not found."),
+                fields={"planned_session": (_("Planned session not found."), "not_found")},
+            )
+        programme = planned.programme
+    else:
+        programme = Programme.objects.filter(patient=patient, status__in=RUNNING_STATUSES).first()
+        if programme is None:
+            raise ValidationFailed(
+                fields={
+                    "planned_session": (
+                        _("An extra session needs a running programme."),
+                        "no_running_programme",
+                    )
+                }
+            )
+
+    performed_at = data["performed_at"]
+    now = timezone.now()
+    if performed_at > now + CLOCK_SKEW:
+        raise ValidationFailed(
+            fields={"performed_at": (_("This lies in the future."), "in_the_future")}
+        )
+    if performed_at.date() < programme.start_date - timedelta(days=1):
+        raise ValidationFailed(
+            fields={"performed_at": (_("This lies before the programme started."), "too_early")}
+        )
+
+    items = data.get("exercises") or []
+    ids = [item["programme_exercise"] for item in items]
+    prescriptions = {
+        item.pk: item
+        for item in ProgrammeExercise.objects.filter(phase__programme=programme).select_related(
+            "exercise", "phase"
+        )
+    }
+    fields = {}
+    seen = set()
+    for index, item_id in enumerate(ids):
+        if item_id not in prescriptions:
+            fields[f"exercises.{index}.programme_exercise"] = (
+                _("Not an exercise of this programme."),
+                "not_found",
+            )
+        elif item_id in seen:
+            fields[f"exercises.{index}.programme_exercise"] = (
+                _("This exercise is listed twice."),
+                "duplicate",
+            )
+        seen.add(item_id)
+    if data["status"] == LogStatus.PARTIAL and not items:
+        fields["exercises"] = (
+            _("A partly done session lists the exercises with the sets done."),
+            "required",
+        )
+    if fields:
+        raise ValidationFailed(fields=fields)
+    return planned, programme, prescriptions
+
+
+def _write_exercises(
+    log: SessionLog, planned: PlannedSession | None, data: dict[str, Any], prescriptions: dict
+) -> list[SessionLogExercise]:
+    """One row per exercise prescribed for the session's week, done beside prescribed, so
+    that "at least half of the prescribed sets" (DOMAIN.md §4) is a sum over the log's rows.
+    Exercises the body leaves out count as not done; a "completed" log without detail as
+    done as prescribed. Listed exercises from outside the week's phase were not prescribed
+    for this session (0 sets prescribed). Returns the rows written."""
+    listed = {item["programme_exercise"]: item for item in data.get("exercises") or []}
+    due = {}
+    if planned is not None:
+        due = {
+            pk: item
+            for pk, item in prescriptions.items()
+            if item.phase.first_week <= planned.week <= item.phase.last_week
+        }
+    quick_complete = data["status"] == LogStatus.COMPLETED and not listed
+    rows = []
+    for item_id, prescribed in {**due, **{pk: prescriptions[pk] for pk in listed}}.items():
+        item = listed.get(item_id)
+        in_week = item_id in due
+        if item is not None:
+            done = {field: item.get(field) for field in EXERCISE_DONE_FIELDS}
+        elif quick_complete:
+            done = {
+                "sets_done": prescribed.sets,
+                "repetitions_done": prescribed.repetitions,
+                "hold_seconds_done": prescribed.hold_seconds,
+                "duration_seconds_done": prescribed.duration_seconds,
+            }
+        else:
+            done = {"sets_done": 0}
+        rows.append(
+            SessionLogExercise(
+                log=log,
+                programme_exercise=prescribed,
+                exercise=prescribed.exercise,
+                sets_prescribed=prescribed.sets if in_week else 0,
+                repetitions_prescribed=prescribed.repetitions if in_week else None,
+                hold_seconds_prescribed=prescribed.hold_seconds if in_week else None,
+                duration_seconds_prescribed=prescribed.duration_seconds if in_week else None,
+                load_prescribed=prescribed.load if in_week else "",
+                sets_done=done.get("sets_done") or 0,
+                repetitions_done=done.get("repetitions_done"),
+                hold_seconds_done=done.get("hold_seconds_done"),
+                duration_seconds_done=done.get("duration_seconds_done"),
+                load_done=done.get("load_done") or "",
+            )
+        )
+    SessionLogExercise.objects.bulk_create(rows)
+    return rows
+
+
+def _snapshot(log: SessionLog) -> dict[str, Any]:
+    """The stored body of a log, in the canonical form (for its history)."""
+    return _canonical(
+        {
+            **{field: getattr(log, field) for field in LOG_FIELDS},
+            "planned_session": log.planned_session_id,
+            "performed_at": log.performed_at,
+            "exercises": [
+                {"programme_exercise": item.programme_exercise_id}
+                | {field: getattr(item, field) for field in EXERCISE_DONE_FIELDS}
+                for item in log.exercises.all()
+                if item.programme_exercise_id is not None
+            ],
+        }
+    )
+
+
+def _already_logged() -> ConflictError:
+    return ConflictError(
+        _("This session has already been logged."),
+        code="session_already_logged",
+        fields={"planned_session": (_("This session has already been logged."), "duplicate")},
+    )
+
+
+def _session_cancelled() -> ConflictError:
+    return ConflictError(
+        _("This session was cancelled."),
+        code="session_cancelled",
+        fields={"planned_session": (_("This session was cancelled."), "cancelled")},
+    )
+
+
+@transaction.atomic
+def session_log_upsert(*, patient: Patient, log_id: UUID, data: dict[str, Any]) -> LogResult:
+    """Create or update the log ``log_id`` from the app (DOMAIN.md §3-4).
+
+    - The same body again: nothing changes, the same record comes back ("unchanged").
+    - Two identical requests at once: the primary key lets one insert win; the other finds
+      that row and is a replay.
+    - Another body: the log is updated and the previous body kept in its history, for
+      SESSION_LOG_EDITABLE_DAYS after it was first received; then it is locked (409).
+    - A log id or planned session of another patient: 404, never an overwrite.
+
+    Creating is the common case, so the insert comes first; the primary key decides.
+    The log's rows written are on ``result.log.exercise_rows`` for the response."""
+    body = _canonical(data)
+    digest = _digest(body)
+    planned, programme, prescriptions = _resolve(patient, data)
+    log = SessionLog(
+        id=log_id,
+        patient=patient,
+        programme=programme,
+        planned_session=planned,
+        performed_at=data["performed_at"],
+        body_hash=digest,
+        **{field: body[field] for field in LOG_FIELDS},
+    )
+    try:
+        with transaction.atomic():
+            log.save(force_insert=True)
+    except IntegrityError:
+        # This id exists (a retry, a concurrent twin or an update), or this planned session
+        # was logged under another id.
+        existing = (
+            SessionLog.objects.select_for_update().select_related("programme").filter(pk=log_id)
+        ).first()
+        if existing is None:
+            raise _already_logged() from None
+        return _update(existing, patient, data, body, digest, (planned, programme, prescriptions))
+    if planned is not None and planned.status == SessionStatus.CANCELLED:
+        raise _session_cancelled()  # rolls the insert back
+    log.exercise_rows = _write_exercises(log, planned, data, prescriptions)
+    sync_changes_record(patient_id=patient.pk, entity=SyncEntity.SESSION_LOG, ids=[log.pk])
+    return LogResult(log=log, outcome="created")
+
+
+def _update(
+    log: SessionLog, patient: Patient, data: dict[str, Any], body: dict, digest: str, resolved
+) -> LogResult:
+    if log.patient_id != patient.pk:
+        raise NotFoundError(_("Session log not found."))
+    if log.body_hash == digest:
+        return LogResult(log=log, outcome="unchanged")
+    if timezone.now() > _lock_deadline(log):
+        raise ConflictError(
+            _("This log is locked: a log can be changed for %(days)s days after it was made.")
+            % {"days": settings.SESSION_LOG_EDITABLE_DAYS},
+            code="log_locked",
+        )
+    planned, programme, prescriptions = resolved
+    moved_to_cancelled = planned is not None and planned.pk != log.planned_session_id
+    if moved_to_cancelled and planned.status == SessionStatus.CANCELLED:
+        raise _session_cancelled()
+    SessionLogRevision.objects.create(log=log, revision=log.revision, body=_snapshot(log))
+    log.planned_session = planned
+    log.programme = programme
+    log.performed_at = data["performed_at"]
+    for field in LOG_FIELDS:
+        setattr(log, field, body[field])
+    log.body_hash = digest
+    log.revision += 1
+    try:
+        with transaction.atomic():
+            log.save()
+    except IntegrityError as exc:
+        raise _already_logged() from exc
+    log.exercises.all().delete()
+    log.exercise_rows = _write_exercises(log, planned, data, prescriptions)
+    sync_changes_record(patient_id=patient.pk, entity=SyncEntity.SESSION_LOG, ids=[log.pk])
+    return LogResult(log=log, outcome="updated")
+
+
+# --- Attendance -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttendanceResult:
+    attendance: Attendance
+    outcome: str
+
+
+@transaction.atomic
+def attendance_register(
+    *,
+    actor: User,
+    session: PlannedSession,
+    status: AttendanceStatus,
+    therapist: Physiotherapist,
+    treated_at: datetime | None = None,
+    location: TreatmentLocation = TreatmentLocation.PRACTICE,
+) -> AttendanceResult:
+    """Register a supervised session as attended, a no-show, or cancelled by the practice,
+    with the therapist who treated (DOMAIN.md §4-5: the record the insurer check counts).
+
+    One attendance per planned session (a one-to-one key): registering again updates it, and
+    the previous registration is kept. A session cancelled by the practice stops being due."""
+    session = (
+        PlannedSession.objects.select_for_update()
+        .select_related("programme__patient")
+        .get(pk=session.pk)
+    )
+    patient = session.programme.patient
+    if not session.supervised:
+        raise ValidationFailed(
+            fields={
+                "session": (_("Only supervised sessions have an attendance."), "not_supervised")
+            }
+        )
+    if therapist.practice_id != patient.practice_id:
+        raise ValidationFailed(
+            fields={"therapist": (_("No such therapist in your practice."), "not_found")}
+        )
+    treated_at = treated_at or session.scheduled_at
+    if (
+        status != AttendanceStatus.CANCELLED_BY_PRACTICE
+        and treated_at > timezone.now() + CLOCK_SKEW
+    ):
+        raise ValidationFailed(
+            fields={
+                "treated_at": (_("A treatment cannot be registered in advance."), "in_the_future")
+            }
+        )
+    values = {
+        "status": status,
+        "therapist": therapist,
+        "treated_at": treated_at,
+        "location": location,
+    }
+    current = Attendance.objects.select_for_update().filter(planned_session=session).first()
+    if current is None:
+        attendance = Attendance.objects.create(
+            planned_session=session,
+            patient=patient,
+            practice_id=patient.practice_id,
+            registered_by=actor,
+            **values,
+        )
+        outcome = "created"
+    else:
+        attendance = current
+        unchanged = all(getattr(current, key) == value for key, value in values.items())
+        if unchanged:
+            return AttendanceResult(attendance=current, outcome="unchanged")
+        AttendanceRevision.objects.create(
+            attendance=current,
+            revision=current.revision,
+            replaced_by=actor,
+            body={
+                "status": current.status,
+                "therapist": current.therapist.agb_code,
+                "treated_at": current.treated_at.isoformat(),
+                "location": current.location,
+                "registered_by": current.registered_by_id,
+            },
+        )
+        for key, value in values.items():
+            setattr(attendance, key, value)
+        attendance.registered_by = actor
+        attendance.revision += 1
+        attendance.save()
+        outcome = "updated"
+
+    # Cancelled by the practice: no longer due, no reminder. Reverting makes it due again.
+    if status == AttendanceStatus.CANCELLED_BY_PRACTICE:
+        session.status = SessionStatus.CANCELLED
+        session.cancel_reason = "cancelled by the practice"
+    elif (
+        session.status == SessionStatus.CANCELLED
+        and session.cancel_reason == "cancelled by the practice"
+    ):
+        session.status = SessionStatus.SCHEDULED
+        session.cancel_reason = ""
+    session.save(update_fields=["status", "cancel_reason", "updated_at"])
+    sync_changes_record(patient_id=patient.pk, entity=SyncEntity.SESSION, ids=[session.pk])
+    return AttendanceResult(attendance=attendance, outcome=outcome)

@@ -1,0 +1,583 @@
+"""Session logging through the API: PUT by the app's UUID, batch sync with a change cursor,
+attendance, adherence (with a hand-worked example), and the access matrix."""
+
+import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from programs.models import Attendance, SessionLog, SessionStatus
+from programs.services.programme import programme_update_schedule, session_reschedule
+from programs.services.session import attendance_register, session_log_upsert
+from tests.access import check_access
+from tests.conftest import enrol
+
+AMS = ZoneInfo("Europe/Amsterdam")
+
+
+def ams(*args):
+    return datetime(*args, tzinfo=AMS)
+
+
+@pytest.fixture
+def march(world):
+    with time_machine.travel(ams(2027, 2, 26, 9, 0), tick=False):
+        return enrol(world.owner, world.physio, start_date=ams(2027, 3, 1).date())
+
+
+def on(programme, *day):
+    return programme.sessions.get(local_date=ams(*day, 12).date())
+
+
+def prescription(programme, slug, week=1):
+    return (
+        programme.phases.get(first_week__lte=week, last_week__gte=week)
+        .exercises.get(exercise__slug=slug)
+        .pk
+    )
+
+
+def log_body(session, **overrides):
+    data = {
+        "planned_session": str(session.pk),
+        "performed_at": "2027-03-04T18:10:00+01:00",
+        "status": "completed",
+        "pain_before": 2,
+        "pain_during_max": 4,
+        "note": "Ging goed.",
+    }
+    data.update(overrides)
+    return data
+
+
+class TestPut:
+    def test_put_creates_then_the_same_put_returns_the_same_record(self, world, march):
+        session = on(march, 2027, 3, 4)
+        url = f"/api/v1/me/session-logs/{uuid.uuid4()}/"
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            client = world.client("owner")
+            first = client.put(url, log_body(session), format="json")
+            second = client.put(url, log_body(session), format="json")
+        assert (first.status_code, second.status_code) == (201, 200)
+        assert first.json() == second.json()
+        assert first.json()["performed_at"] == "2027-03-04T18:10:00+01:00"
+        assert first.json()["editable_until"].startswith("2027-03-11T19:00")
+        assert SessionLog.objects.count() == 1
+
+    def test_next_morning_pain_arrives_later_as_an_update(self, world, march):
+        session = on(march, 2027, 3, 4)
+        url = f"/api/v1/me/session-logs/{uuid.uuid4()}/"
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            world.client("owner").put(url, log_body(session), format="json")
+        with time_machine.travel(ams(2027, 3, 5, 8, 0)):
+            response = world.client("owner").put(
+                url, log_body(session, pain_next_morning=5), format="json"
+            )
+        assert response.status_code == 200
+        assert (response.json()["revision"], response.json()["pain_next_morning"]) == (2, 5)
+        assert response.json()["pain_signals"] == ["P2"]
+
+    def test_locked_after_seven_days_is_a_409(self, world, march):
+        session = on(march, 2027, 3, 4)
+        url = f"/api/v1/me/session-logs/{uuid.uuid4()}/"
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            world.client("owner").put(url, log_body(session), format="json")
+        with time_machine.travel(ams(2027, 3, 12, 9, 0)):
+            response = world.client("owner").put(url, log_body(session, note="x"), format="json")
+        assert response.status_code == 409
+        assert response.json()["error"]["code"] == "log_locked"
+
+    @pytest.mark.parametrize(
+        ("overrides", "field"),
+        [
+            ({"pain_during_max": 11}, "pain_during_max"),
+            ({"pain_before": -1}, "pain_before"),
+            ({"exertion": 10**15}, "exertion"),
+            ({"performed_at": "2027-03-04T18:10:00"}, "performed_at"),
+            ({"performed_at": "yesterday"}, "performed_at"),
+            ({"status": "done"}, "status"),
+            ({"status": "skipped"}, "skip_reason"),
+            ({"skip_reason": "pain"}, "skip_reason"),
+            ({"note": "null byte \u0000 here"}, "note"),
+            ({"note": "x" * 2001}, "note"),
+            ({"planned_session": "not-a-uuid"}, "planned_session"),
+            (
+                {"status": "partial", "exercises": [{"programme_exercise": 1, "sets_done": 99}]},
+                "exercises.0.sets_done",
+            ),
+        ],
+    )
+    def test_bad_input_is_a_400_naming_the_field(self, world, march, overrides, field):
+        session = on(march, 2027, 3, 4)
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            response = world.client("owner").put(
+                f"/api/v1/me/session-logs/{uuid.uuid4()}/",
+                log_body(session, **overrides),
+                format="json",
+            )
+        assert response.status_code == 400, response.json()
+        assert field in response.json()["error"]["fields"], response.json()
+        assert not SessionLog.objects.exists()
+
+    def test_another_patients_session_is_a_404(self, world, march):
+        session = on(march, 2027, 3, 4)
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            response = world.client("other_patient").put(
+                f"/api/v1/me/session-logs/{uuid.uuid4()}/", log_body(session), format="json"
+            )
+        assert response.status_code == 404
+        assert not SessionLog.objects.exists()
+
+    def test_access_matrix_for_one_log(self, world, march):
+        session = on(march, 2027, 3, 4)
+        log_id = uuid.uuid4()
+        url = f"/api/v1/me/session-logs/{log_id}/"
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            world.client("owner").put(url, log_body(session), format="json")
+            expected = {
+                "owner": 200,
+                "other_patient": 404,
+                "physio": 403,
+                "other_physio": 403,
+                "insurer": 403,
+                "other_insurer": 403,
+                "staff": 403,
+                "anonymous": 401,
+            }
+            check_access(world, "get", url, expected)
+            check_access(world, "put", url, expected, log_body(session, note="changed"))
+            check_access(
+                world, "get", "/api/v1/me/session-logs/", {**expected, "other_patient": 200}
+            )
+        log = SessionLog.objects.get(pk=log_id)
+        assert (log.patient, log.revision) == (world.owner, 2)  # only the owner's PUT changed it
+        other_view = world.client("other_patient").get("/api/v1/me/session-logs/").json()
+        assert other_view["count"] == 0
+
+
+class TestSync:
+    def test_a_batch_saves_the_valid_items_and_reports_each(self, world, march):
+        good = log_body(on(march, 2027, 3, 4), id=str(uuid.uuid4()))
+        bad_value = log_body(on(march, 2027, 3, 8), id=str(uuid.uuid4()), pain_before=42)
+        foreign = log_body(
+            on(march, 2027, 3, 1), id=str(uuid.uuid4()), planned_session=str(uuid.uuid4())
+        )
+        no_id = log_body(on(march, 2027, 3, 1))
+        with time_machine.travel(ams(2027, 3, 9, 9, 0)):
+            response = world.client("owner").post(
+                "/api/v1/me/sync/",
+                {"session_logs": [good, bad_value, foreign, no_id, good]},
+                format="json",
+            )
+        assert response.status_code == 200
+        results = response.json()["results"]
+        assert [(r["status"], r["outcome"]) for r in results] == [
+            (201, "created"),
+            (400, "error"),
+            (404, "error"),
+            (400, "error"),
+            (200, "unchanged"),
+        ]
+        assert list(results[1]["error"]["fields"]) == ["pain_before"]
+        assert list(results[3]["error"]["fields"]) == ["id"]
+        assert SessionLog.objects.count() == 1
+
+    def test_more_than_100_logs_is_refused_whole(self, world, march):
+        logs = [log_body(on(march, 2027, 3, 4), id=str(uuid.uuid4())) for _ in range(101)]
+        response = world.client("owner").post(
+            "/api/v1/me/sync/", {"session_logs": logs}, format="json"
+        )
+        assert response.status_code == 400
+        assert list(response.json()["error"]["fields"]) == ["session_logs"]
+        assert not SessionLog.objects.exists()
+
+    def test_first_sync_returns_the_programme_and_its_sessions(self, world, march):
+        with time_machine.travel(ams(2027, 3, 2, 9, 0)):
+            body = world.client("owner").post("/api/v1/me/sync/", {}, format="json").json()
+        assert [p["id"] for p in body["changes"]["programmes"]] == [str(march.pk)]
+        assert len(body["changes"]["sessions"]) == 24
+        assert body["cursor"] >= 0
+
+    def test_the_cursor_brings_what_the_physiotherapist_changed(self, world, march):
+        with time_machine.travel(ams(2027, 3, 2, 9, 0)):
+            cursor = (
+                world.client("owner").post("/api/v1/me/sync/", {}, format="json").json()["cursor"]
+            )
+        with time_machine.travel(ams(2027, 3, 2, 10, 0), tick=False):
+            moved = session_reschedule(
+                actor=world.physio.user,
+                session=on(march, 2027, 3, 8),
+                local_date=ams(2027, 3, 9).date(),
+                local_time=None,
+            )
+        with time_machine.travel(ams(2027, 3, 2, 10, 0, 30)):
+            body = (
+                world.client("owner")
+                .post("/api/v1/me/sync/", {"cursor": cursor}, format="json")
+                .json()
+            )
+        assert [s["id"] for s in body["changes"]["sessions"]] == [str(moved.pk)]
+        assert body["changes"]["sessions"][0]["local_date"] == "2027-03-09"
+        # Changed less than the overlap ago: the cursor stays, the change will come once more.
+        assert body["cursor"] == cursor
+        with time_machine.travel(ams(2027, 3, 2, 10, 30)):
+            later = (
+                world.client("owner")
+                .post("/api/v1/me/sync/", {"cursor": cursor}, format="json")
+                .json()
+            )
+            assert [s["id"] for s in later["changes"]["sessions"]] == [str(moved.pk)]
+            assert later["cursor"] > cursor
+            settled = (
+                world.client("owner")
+                .post("/api/v1/me/sync/", {"cursor": later["cursor"]}, format="json")
+                .json()
+            )
+        assert settled["changes"]["sessions"] == [] and settled["changes"]["programmes"] == []
+
+    def test_deleted_sessions_come_as_tombstones(self, world, march):
+        with time_machine.travel(ams(2027, 3, 2, 9, 0)):
+            cursor = (
+                world.client("owner").post("/api/v1/me/sync/", {}, format="json").json()["cursor"]
+            )
+            before = set(march.sessions.values_list("pk", flat=True))
+            programme_update_schedule(actor=world.physio.user, programme=march, weekdays=[2, 5])
+        with time_machine.travel(ams(2027, 3, 2, 9, 30)):
+            body = (
+                world.client("owner")
+                .post("/api/v1/me/sync/", {"cursor": cursor}, format="json")
+                .json()
+            )
+        after = set(march.sessions.values_list("pk", flat=True))
+        assert after == before  # same number a week: ids kept
+        assert body["changes"]["deleted_sessions"] == []
+        with time_machine.travel(ams(2027, 3, 2, 9, 40)):
+            programme_update_schedule(actor=world.physio.user, programme=march, weekdays=[2, 4, 5])
+            programme_update_schedule(actor=world.physio.user, programme=march, weekdays=[2, 5])
+        with time_machine.travel(ams(2027, 3, 2, 10, 30)):
+            body = (
+                world.client("owner")
+                .post("/api/v1/me/sync/", {"cursor": cursor}, format="json")
+                .json()
+            )
+        gone = set(body["changes"]["deleted_sessions"])
+        assert gone and not gone & set(march.sessions.values_list("pk", flat=True))
+
+    def test_sync_is_for_patients_only(self, world, march):
+        check_access(
+            world,
+            "post",
+            "/api/v1/me/sync/",
+            {
+                "owner": 200,
+                "other_patient": 200,
+                "physio": 403,
+                "other_physio": 403,
+                "insurer": 403,
+                "other_insurer": 403,
+                "staff": 403,
+                "anonymous": 401,
+            },
+            {},
+        )
+
+
+class TestAttendance:
+    def url(self, programme, session):
+        return f"/api/v1/physio/programmes/{programme.pk}/sessions/{session.pk}/attendance/"
+
+    def test_register_attended_then_correct_to_no_show(self, world, march):
+        session = on(march, 2027, 3, 1)
+        with time_machine.travel(ams(2027, 3, 1, 19, 0)):
+            client = world.client("physio")
+            created = client.put(self.url(march, session), {"status": "attended"}, format="json")
+            again = client.put(self.url(march, session), {"status": "attended"}, format="json")
+            corrected = client.put(self.url(march, session), {"status": "no_show"}, format="json")
+        assert (created.status_code, again.status_code, corrected.status_code) == (201, 200, 200)
+        assert created.json()["therapist_agb_code"] == world.physio.agb_code
+        attendance = Attendance.objects.get()
+        assert (attendance.status, attendance.revision) == ("no_show", 2)
+        assert attendance.revisions.get().body["status"] == "attended"
+
+    def test_cancelled_by_the_practice_is_no_longer_due(self, world, march):
+        session = on(march, 2027, 3, 1)
+        with time_machine.travel(ams(2027, 2, 28, 12, 0)):
+            response = world.client("physio").put(
+                self.url(march, session), {"status": "cancelled_by_practice"}, format="json"
+            )
+        assert response.status_code == 201
+        session.refresh_from_db()
+        assert session.status == SessionStatus.CANCELLED
+
+    def test_a_home_session_has_no_attendance(self, world, march):
+        session = on(march, 2027, 3, 4)
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            response = world.client("physio").put(
+                self.url(march, session), {"status": "attended"}, format="json"
+            )
+        assert response.status_code == 400
+        assert list(response.json()["error"]["fields"]) == ["session"]
+
+    def test_attendance_cannot_be_registered_in_advance(self, world, march):
+        session = on(march, 2027, 3, 8)
+        with time_machine.travel(ams(2027, 3, 2, 9, 0)):
+            response = world.client("physio").put(
+                self.url(march, session), {"status": "attended"}, format="json"
+            )
+        assert response.status_code == 400
+        assert list(response.json()["error"]["fields"]) == ["treated_at"]
+
+    def test_another_therapist_of_the_practice_and_not_of_another(self, world, march):
+        from tests.factories import PhysiotherapistFactory
+
+        colleague = PhysiotherapistFactory(practice=world.physio.practice)
+        session = on(march, 2027, 3, 1)
+        with time_machine.travel(ams(2027, 3, 1, 19, 0)):
+            ok = world.client("physio").put(
+                self.url(march, session),
+                {"status": "attended", "therapist_agb_code": colleague.agb_code},
+                format="json",
+            )
+            refused = world.client("physio").put(
+                self.url(march, session),
+                {"status": "attended", "therapist_agb_code": world.other_physio.agb_code},
+                format="json",
+            )
+        assert ok.status_code == 201 and ok.json()["therapist_agb_code"] == colleague.agb_code
+        assert refused.status_code == 400
+        assert list(refused.json()["error"]["fields"]) == ["therapist_agb_code"]
+
+    def test_access_matrix(self, world, march):
+        session = on(march, 2027, 3, 1)
+        with time_machine.travel(ams(2027, 3, 1, 19, 0)):
+            check_access(
+                world,
+                "put",
+                self.url(march, session),
+                {
+                    "owner": 403,
+                    "other_patient": 403,
+                    "physio": 201,
+                    "other_physio": 404,
+                    "insurer": 403,
+                    "other_insurer": 403,
+                    "staff": 403,
+                    "anonymous": 401,
+                },
+                {"status": "attended"},
+            )
+        assert Attendance.objects.count() == 1
+
+
+class TestAdherence:
+    """The hand-worked example. Programme from Monday 1 March 2027, Mondays supervised,
+    Thursdays at home; phase 1 prescribes 14 sets a session (cycling 1, sit-to-stand 2,
+    bridging 2, side-lying abduction 2, single-leg stance 3, hip flexor stretch 2, hip
+    rotation 2). Asked on Tuesday 23 March, 12:00.
+
+    | date   | week | kind       | what happened                               | due | done | sets |
+    |--------|------|------------|---------------------------------------------|-----|------|------|
+    | 1 Mar  | 1    | supervised | attended, no log                           | 1   | 1    | 14   |
+    | 4 Mar  | 1    | home       | log "completed" without detail             | 1   | 1    | 14   |
+    | 8 Mar  | 2    | supervised | no-show (the patient logged "completed")   | 1   | 0    | 0    |
+    | 11 Mar | 2    | home       | partial: 2+2+1+3 = 8 of 14 sets (8 >= 7)   | 1   | 1    | 8    |
+    | 15 Mar | 3    | supervised | cancelled by the practice                  | 0   | -    | -    |
+    | 18 Mar | 3    | home       | partial: 1+2 = 3 of 14 sets (3 < 7)        | 1   | 0    | 3    |
+    | 22 Mar | 4    | supervised | nothing registered, nothing logged         | 1   | 0    | 0    |
+    | 20 Mar | -    | extra      | an extra session (not counted)             | -   | -    | -    |
+
+    Sessions: 3 done of 6 due = 0.5 (not adherent). Sets: 39 of 84 = 0.4643.
+    Weeks: 1: 2/2 = 1.0 (28/28); 2: 1/2 = 0.5 (8/28 = 0.2857); 3: 0/1 (3/14 = 0.2143);
+    4: 0/1 (0/14).
+    """
+
+    @pytest.fixture
+    def history(self, world, march):
+        physio = world.physio
+
+        def log(day, **data):
+            session = on(march, 2027, 3, day)
+            session_log_upsert(
+                patient=world.owner,
+                log_id=uuid.uuid4(),
+                data={
+                    "planned_session": session.pk,
+                    "performed_at": session.scheduled_at,
+                    "exercises": [],
+                    **data,
+                },
+            )
+
+        def done(slug, sets):
+            return {"programme_exercise": prescription(march, slug), "sets_done": sets}
+
+        with time_machine.travel(ams(2027, 3, 23, 12, 0)):
+            attendance_register(
+                actor=physio.user,
+                session=on(march, 2027, 3, 1),
+                status="attended",
+                therapist=physio,
+            )
+            log(4, status="completed")
+            log(8, status="completed")
+            attendance_register(
+                actor=physio.user, session=on(march, 2027, 3, 8), status="no_show", therapist=physio
+            )
+            log(
+                11,
+                status="partial",
+                exercises=[
+                    done("sit-to-stand", 2),
+                    done("bridging", 2),
+                    done("side-lying-hip-abduction", 1),
+                    done("single-leg-stance", 3),
+                ],
+            )
+            attendance_register(
+                actor=physio.user,
+                session=on(march, 2027, 3, 15),
+                status="cancelled_by_practice",
+                therapist=physio,
+            )
+            log(18, status="partial", exercises=[done("cycling-warm-up", 1), done("bridging", 2)])
+            session_log_upsert(
+                patient=world.owner,
+                log_id=uuid.uuid4(),
+                data={
+                    "planned_session": None,
+                    "performed_at": ams(2027, 3, 20, 10, 0),
+                    "status": "completed",
+                },
+            )
+        return march
+
+    def test_the_hand_worked_example(self, world, history):
+        with time_machine.travel(ams(2027, 3, 23, 12, 0)):
+            body = world.client("owner").get("/api/v1/me/adherence/").json()
+        assert (body["due"], body["done"], body["session_adherence"], body["adherent"]) == (
+            6,
+            3,
+            0.5,
+            False,
+        )
+        assert (body["sets_prescribed"], body["sets_done"], body["exercise_adherence"]) == (
+            84,
+            39,
+            0.4643,
+        )
+        assert body["extra_sessions"] == 1
+        assert body["threshold"] == 0.8
+        weeks = [
+            (
+                w["week"],
+                w["due"],
+                w["done"],
+                w["session_adherence"],
+                w["sets_done"],
+                w["sets_prescribed"],
+                w["adherent"],
+            )
+            for w in body["weeks"]
+        ]
+        assert weeks == [
+            (1, 2, 2, 1.0, 28, 28, True),
+            (2, 2, 1, 0.5, 8, 28, False),
+            (3, 1, 0, 0.0, 3, 14, False),
+            (4, 1, 0, 0.0, 0, 14, False),
+        ]
+
+    def test_the_physiotherapist_sees_the_same_figures(self, world, history):
+        with time_machine.travel(ams(2027, 3, 23, 12, 0)):
+            mine = world.client("owner").get("/api/v1/me/adherence/").json()
+            theirs = (
+                world.client("physio")
+                .get(f"/api/v1/physio/programmes/{history.pk}/adherence/")
+                .json()
+            )
+        assert {k: v for k, v in mine.items() if k != "as_of"} == {
+            k: v for k, v in theirs.items() if k != "as_of"
+        }
+
+    def test_a_replayed_log_does_not_count_twice(self, world, march):
+        session = on(march, 2027, 3, 4)
+        log_id = uuid.uuid4()
+        with time_machine.travel(ams(2027, 3, 5, 12, 0)):
+            for _ in range(3):
+                session_log_upsert(
+                    patient=world.owner,
+                    log_id=log_id,
+                    data={
+                        "planned_session": session.pk,
+                        "performed_at": session.scheduled_at,
+                        "status": "completed",
+                    },
+                )
+            body = world.client("owner").get("/api/v1/me/adherence/").json()
+        assert (body["due"], body["done"]) == (2, 1)
+
+    def test_adherence_access_matrix(self, world, march):
+        expected = {
+            "owner": 200,
+            "other_patient": 404,  # has no programme of their own
+            "physio": 403,
+            "other_physio": 403,
+            "insurer": 403,
+            "other_insurer": 403,
+            "staff": 403,
+            "anonymous": 401,
+        }
+        check_access(world, "get", "/api/v1/me/adherence/", expected)
+        physio_url = f"/api/v1/physio/programmes/{march.pk}/adherence/"
+        check_access(
+            world,
+            "get",
+            physio_url,
+            {**expected, "owner": 403, "other_patient": 403, "physio": 200, "other_physio": 404},
+        )
+
+    def test_adherence_is_one_query_whatever_the_number_of_logs(
+        self, world, history, django_assert_num_queries
+    ):
+        from programs.selectors.adherence import adherence_by_programme, adherence_by_week
+
+        with time_machine.travel(ams(2027, 3, 23, 12, 0)), django_assert_num_queries(2):
+            adherence_by_programme([history.pk])
+            adherence_by_week(history.pk)
+
+
+def test_physio_reads_the_logs_with_pain_signals(world, march):
+    session = on(march, 2027, 3, 4)
+    with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+        world.client("owner").put(
+            f"/api/v1/me/session-logs/{uuid.uuid4()}/",
+            log_body(session, pain_during_max=7),
+            format="json",
+        )
+        body = (
+            world.client("physio").get(f"/api/v1/physio/programmes/{march.pk}/session-logs/").json()
+        )
+        other = world.client("other_physio").get(
+            f"/api/v1/physio/programmes/{march.pk}/session-logs/"
+        )
+    assert body["results"][0]["pain_signals"] == ["P1"]
+    assert other.status_code == 404
+
+
+def test_physio_session_logs_access_matrix(world, march):
+    check_access(
+        world,
+        "get",
+        f"/api/v1/physio/programmes/{march.pk}/session-logs/",
+        {
+            "owner": 403,
+            "other_patient": 403,
+            "physio": 200,
+            "other_physio": 404,
+            "insurer": 403,
+            "other_insurer": 403,
+            "staff": 403,
+            "anonymous": 401,
+        },
+    )
