@@ -268,6 +268,18 @@ ADHERENCE_THRESHOLD = env.float("ADHERENCE_THRESHOLD", default=0.8)
 PAIN_DURING_ACCEPTABLE_MAX = env.int("PAIN_DURING_ACCEPTABLE_MAX", default=5)
 # ... and weekly pain this much above baseline is one too (P3).
 PAIN_WEEKLY_RISE_SIGNAL = env.int("PAIN_WEEKLY_RISE_SIGNAL", default=2)
+# DOMAIN.md §2, clinically important change: NRS pain 2 points or 30% (Farrar 2001; Salaffi
+# 2004), Oxford Hip Score 5 (Beard 2015), HOOS subscales 10 and PSFS 2 (both *verify*). The
+# performance tests have no default; add one here (as JSON in the environment) to flag them.
+CLINICALLY_IMPORTANT_CHANGE = env.json(
+    "CLINICALLY_IMPORTANT_CHANGE",
+    default={
+        "nrs_pain": {"points": 2, "percent": 30},
+        "oxford": {"points": 5},
+        "hoos": {"points": 10},
+        "psfs": {"points": 2},
+    },
+)
 # Sync: changes younger than this are sent again on the next pull (late commits, clock skew).
 SYNC_OVERLAP_SECONDS = env.int("SYNC_OVERLAP_SECONDS", default=60)
 

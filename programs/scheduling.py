@@ -114,3 +114,56 @@ def reslot(
             )
         )
     return slots
+
+
+# --- When questionnaires are due (DOMAIN.md §2: baseline before week 1, week 6, week 12, and
+# 6 and 12 months after the programme ends). The window around each is a product choice:
+# (timepoint, anchor, days before the anchor, days after the anchor).
+QUESTIONNAIRE_WINDOWS = (
+    ("baseline", "start", 28, 6),  # up to the end of week 1
+    ("week_6", "week_6", 7, 13),  # the week before week 6 to the end of week 7
+    ("week_12", "week_12", 7, None),  # from the week before week 12 to two weeks after the end
+    ("month_6", "end+182", 28, 28),
+    ("month_12", "end+365", 28, 28),
+)
+WEEK_12_AFTER_END_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Window:
+    timepoint: str
+    start: date
+    end: date
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+def questionnaire_windows(
+    *, start_date: date, week_6_start: date, week_12_start: date, end_date: date
+) -> list[Window]:
+    """The answer windows of a programme. ``week_6_start`` and ``week_12_start`` are the first
+    days of those programme weeks (later than start + 35 / + 77 days after a pause);
+    ``end_date`` is the day of the last session, or the day the programme ended early."""
+    anchors = {
+        "start": start_date,
+        "week_6": week_6_start,
+        "week_12": week_12_start,
+        "end+182": end_date + timedelta(days=182),
+        "end+365": end_date + timedelta(days=365),
+    }
+    windows = []
+    for timepoint, anchor, before, after in QUESTIONNAIRE_WINDOWS:
+        day = anchors[anchor]
+        last = (
+            end_date + timedelta(days=WEEK_12_AFTER_END_DAYS)
+            if after is None
+            else day + timedelta(days=after)
+        )
+        windows.append(Window(timepoint, day - timedelta(days=before), last))
+    return windows
+
+
+def timepoint_for(windows: Sequence[Window], day: date) -> str | None:
+    """The timepoint whose window holds ``day`` (the first, where two overlap), else None."""
+    return next((w.timepoint for w in windows if w.contains(day)), None)

@@ -1,5 +1,8 @@
 """The patient's own API (`/api/v1/me/...`)."""
 
+from datetime import date
+
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -13,16 +16,30 @@ from programs.api.shared import (
     DATE_RANGE_PARAMETERS,
     AdherenceSerializer,
     DateRangeSerializer,
+    OffsetDateTimeField,
+    OutcomesSerializer,
     ProgrammeSerializer,
+    QuestionnaireResponseSerializer,
     SessionLogInputSerializer,
     SessionLogSerializer,
     SessionSerializer,
     adherence_payload,
+    outcomes_payload,
 )
-from programs.errors import NotFoundError
-from programs.models import AccessAction, AccessLogEntry, PlannedSession, SessionLog
+from programs.errors import NotFoundError, ValidationFailed
+from programs.models import (
+    AccessAction,
+    AccessLogEntry,
+    Instrument,
+    PlannedSession,
+    QuestionnaireResponse,
+    SessionLog,
+    Timepoint,
+    WeeklyPain,
+)
 from programs.permissions import IsPatient, require_patient
 from programs.selectors.audit import access_log_for_patient
+from programs.selectors.outcome import questionnaires_due
 from programs.selectors.programme import (
     programme_sessions,
     programmes_with_phases,
@@ -31,6 +48,11 @@ from programs.selectors.programme import (
 from programs.selectors.session import session_logs
 from programs.selectors.sync import changes_since
 from programs.services.audit import access_log_record
+from programs.services.outcome import (
+    INSTRUMENT_VERSIONS,
+    questionnaire_response_upsert,
+    weekly_pain_report,
+)
 from programs.services.session import session_log_upsert
 
 
@@ -393,3 +415,240 @@ class MyAdherenceView(APIView):
             object_id=programme.pk,
         )
         return Response(AdherenceSerializer(adherence_payload(programme)).data)
+
+
+# --- Outcomes -----------------------------------------------------------------------------------
+
+
+class WeeklyPainInputSerializer(serializers.Serializer):
+    nrs = serializers.IntegerField(min_value=0, max_value=10, help_text="Average pain, 0-10.")
+    reported_at = OffsetDateTimeField(required=False, help_text="Default: now.")
+
+
+class WeeklyPainSerializer(serializers.Serializer):
+    week = serializers.SerializerMethodField()
+    week_start = serializers.DateField()
+    nrs = serializers.IntegerField()
+    reported_at = serializers.DateTimeField()
+    revision = serializers.IntegerField()
+
+    def get_week(self, report) -> str:
+        year, week, _day = report.week_start.isocalendar()
+        return f"{year}-W{week:02d}"
+
+
+def _week_start(value: str) -> date:
+    try:
+        return date.fromisoformat(f"{value}-1")
+    except ValueError as exc:
+        raise ValidationFailed(
+            fields={"week": (_("Give the ISO week as YYYY-Www, e.g. 2026-W48."), "invalid")}
+        ) from exc
+
+
+class MyWeeklyPainView(APIView):
+    permission_classes = [IsPatient]
+
+    @extend_schema(
+        tags=["patient"],
+        summary="Report average pain over the past week (once per ISO week; idempotent)",
+        request=WeeklyPainInputSerializer,
+        responses={200: WeeklyPainSerializer, 201: WeeklyPainSerializer},
+    )
+    def put(self, request, week):
+        patient = require_patient(request.user)
+        data = WeeklyPainInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = weekly_pain_report(
+            patient=patient,
+            week_start=_week_start(week),
+            nrs=data.validated_data["nrs"],
+            reported_at=data.validated_data.get("reported_at") or timezone.now(),
+        )
+        access_log_record(
+            request=request,
+            patients=[patient],
+            action=AccessAction.CREATE if result.outcome == "created" else AccessAction.UPDATE,
+            resource="weekly_pain",
+            object_id=week,
+        )
+        return Response(
+            WeeklyPainSerializer(result.report).data,
+            status=status.HTTP_201_CREATED if result.outcome == "created" else status.HTTP_200_OK,
+        )
+
+
+@extend_schema(tags=["patient"], summary="My weekly pain reports")
+class MyWeeklyPainListView(ListAPIView):
+    permission_classes = [IsPatient]
+    serializer_class = WeeklyPainSerializer
+
+    def get_queryset(self):
+        return WeeklyPain.objects.filter(patient=require_patient(self.request.user)).order_by(
+            "-week_start"
+        )
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        access_log_record(
+            request=request,
+            patients=[require_patient(request.user)],
+            action=AccessAction.LIST,
+            resource="weekly_pain",
+        )
+        return response
+
+
+class ActivityInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    rating = serializers.IntegerField(min_value=0, max_value=10)
+
+
+class QuestionnaireInputSerializer(serializers.Serializer):
+    instrument = serializers.ChoiceField(choices=Instrument.choices)
+    instrument_version = serializers.CharField(max_length=40)
+    timepoint = serializers.ChoiceField(
+        choices=Timepoint.choices,
+        required=False,
+        help_text="Default: the timepoint whose window holds the answer date.",
+    )
+    answered_at = OffsetDateTimeField()
+    answers = serializers.DictField(
+        child=serializers.IntegerField(min_value=0, max_value=4, allow_null=True),
+        required=False,
+        help_text="Item code to answer 0-4 (HOOS, Oxford, HOOS-PS); null for an unanswered item.",
+    )
+    activities = ActivityInputSerializer(
+        many=True, required=False, max_length=5, help_text="PSFS and PSK: 1-5 named activities."
+    )
+
+
+def _response_or_404(request, response_id):
+    response = (
+        QuestionnaireResponse.objects.filter(patient=require_patient(request.user), pk=response_id)
+        .prefetch_related("answers", "scores")
+        .first()
+    )
+    if response is None:
+        raise NotFoundError(_("Questionnaire response not found."))
+    return response
+
+
+class MyQuestionnaireResponseView(APIView):
+    permission_classes = [IsPatient]
+    extra_error_codes = ("409",)
+
+    @extend_schema(
+        tags=["patient"],
+        summary="Store a questionnaire (idempotent by the app's UUID)",
+        description=(
+            "Answers are kept per item code with the instrument version and scored at once "
+            "(DOMAIN.md §2). An unknown item or an answer out of range is a 400 naming the item "
+            "(`answers.P11`). A response outside its timepoint's window is kept, with "
+            "`in_window: false`."
+        ),
+        request=QuestionnaireInputSerializer,
+        responses={200: QuestionnaireResponseSerializer, 201: QuestionnaireResponseSerializer},
+    )
+    def put(self, request, response_id):
+        patient = require_patient(request.user)
+        data = QuestionnaireInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = questionnaire_response_upsert(
+            patient=patient, response_id=response_id, data=data.validated_data
+        )
+        access_log_record(
+            request=request,
+            patients=[patient],
+            action=AccessAction.CREATE if result.outcome == "created" else AccessAction.UPDATE,
+            resource="questionnaire",
+            object_id=response_id,
+        )
+        return Response(
+            QuestionnaireResponseSerializer(_response_or_404(request, response_id)).data,
+            status=status.HTTP_201_CREATED if result.outcome == "created" else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        tags=["patient"],
+        summary="One of my questionnaires",
+        responses=QuestionnaireResponseSerializer,
+    )
+    def get(self, request, response_id):
+        response = _response_or_404(request, response_id)
+        access_log_record(
+            request=request,
+            patients=[response.patient_id],
+            action=AccessAction.READ,
+            resource="questionnaire",
+            object_id=response_id,
+        )
+        return Response(QuestionnaireResponseSerializer(response).data)
+
+
+@extend_schema(tags=["patient"], summary="My questionnaires")
+class MyQuestionnaireResponsesView(ListAPIView):
+    permission_classes = [IsPatient]
+    serializer_class = QuestionnaireResponseSerializer
+
+    def get_queryset(self):
+        return (
+            QuestionnaireResponse.objects.filter(patient=require_patient(self.request.user))
+            .prefetch_related("answers", "scores")
+            .order_by("-answered_at")
+        )
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        access_log_record(
+            request=request,
+            patients=[require_patient(request.user)],
+            action=AccessAction.LIST,
+            resource="questionnaires",
+        )
+        return response
+
+
+class DueQuestionnaireSerializer(serializers.Serializer):
+    instrument = serializers.ChoiceField(choices=Instrument.choices)
+    timepoint = serializers.ChoiceField(choices=Timepoint.choices)
+    window_start = serializers.DateField()
+    window_end = serializers.DateField()
+    instrument_version = serializers.SerializerMethodField()
+
+    def get_instrument_version(self, due) -> str:
+        return INSTRUMENT_VERSIONS[due.instrument][-1]
+
+
+class MyDueQuestionnairesView(APIView):
+    permission_classes = [IsPatient]
+
+    @extend_schema(
+        tags=["patient"],
+        summary="Questionnaires due now (baseline, week 6, week 12, 6 and 12 months after)",
+        responses={200: DueQuestionnaireSerializer(many=True)},
+    )
+    def get(self, request):
+        patient = require_patient(request.user)
+        access_log_record(
+            request=request, patients=[patient], action=AccessAction.LIST, resource="due"
+        )
+        return Response(
+            DueQuestionnaireSerializer(questionnaires_due(patient=patient), many=True).data
+        )
+
+
+class MyOutcomesView(APIView):
+    permission_classes = [IsPatient]
+
+    @extend_schema(
+        tags=["patient"],
+        summary="My scores over time with change against baseline, and weekly pain",
+        responses={200: OutcomesSerializer},
+    )
+    def get(self, request):
+        patient = require_patient(request.user)
+        access_log_record(
+            request=request, patients=[patient], action=AccessAction.READ, resource="outcomes"
+        )
+        return Response(OutcomesSerializer(outcomes_payload(patient)).data)

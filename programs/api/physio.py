@@ -1,6 +1,8 @@
 """The physiotherapist's API (`/api/v1/physio/...`): programmes of the patients of their own
 practice. Anything outside the practice is answered with 404."""
 
+from decimal import Decimal
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -15,11 +17,14 @@ from programs.api.shared import (
     DoseInputSerializer,
     ExerciseSerializer,
     OffsetDateTimeField,
+    OutcomesSerializer,
     PrescribedExerciseSerializer,
     ProgrammeSerializer,
+    QuestionnaireResponseSerializer,
     SessionLogSerializer,
     SessionSerializer,
     adherence_payload,
+    outcomes_payload,
 )
 from programs.errors import NotFoundError, ValidationFailed
 from programs.models import (
@@ -28,12 +33,15 @@ from programs.models import (
     AttendanceStatus,
     EndReason,
     Exercise,
+    PerformanceTest,
+    PerformanceTestKind,
     Physiotherapist,
     PlannedSession,
     Programme,
     ProgrammeChange,
     ProgrammeExercise,
     ProgrammeTemplate,
+    QuestionnaireResponse,
     SessionLog,
     TreatmentLocation,
 )
@@ -48,6 +56,7 @@ from programs.selectors.programme import (
 from programs.selectors.session import session_logs
 from programs.services import programme as programme_services
 from programs.services.audit import access_log_record
+from programs.services.outcome import performance_test_record, supervised_bounds
 from programs.services.session import attendance_register
 
 TAGS = ["physiotherapist"]
@@ -638,3 +647,181 @@ class ProgrammeAdherenceView(APIView):
         programme = _programme_or_404(request, programme_id)
         _log(request, programme, AccessAction.READ, "adherence")
         return Response(AdherenceSerializer(adherence_payload(programme)).data)
+
+
+# --- Patients and outcomes ---------------------------------------------------------------------
+
+
+def _patient_or_404(request, patient_id):
+    patient = (
+        patients_visible_to(request.user)
+        .select_related("user", "physiotherapist__user")
+        .filter(pk=patient_id)
+        .first()
+    )
+    if patient is None:
+        raise NotFoundError(_("Patient not found."))
+    return patient
+
+
+class PracticePatientSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField(source="__str__")
+    date_of_birth = serializers.DateField()
+    language = serializers.CharField()
+    time_zone = serializers.CharField()
+    physiotherapist = serializers.CharField(source="physiotherapist.__str__")
+    physiotherapist_agb_code = serializers.CharField(source="physiotherapist.agb_code")
+
+
+@extend_schema(tags=TAGS, summary="Patients of my practice")
+class PracticePatientsView(ListAPIView):
+    permission_classes = [IsPhysiotherapist]
+    serializer_class = PracticePatientSerializer
+
+    def get_queryset(self):
+        return (
+            patients_visible_to(self.request.user)
+            .select_related("user", "physiotherapist__user")
+            .order_by("user__last_name", "user__first_name", "pk")
+        )
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        access_log_record(
+            request=request,
+            patients=[row["id"] for row in response.data["results"]],
+            action=AccessAction.LIST,
+            resource="patients",
+        )
+        return response
+
+
+class PatientOutcomesView(APIView):
+    permission_classes = [IsPhysiotherapist]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="A patient's scores with change against baseline, and weekly pain",
+        responses={200: OutcomesSerializer},
+    )
+    def get(self, request, patient_id):
+        patient = _patient_or_404(request, patient_id)
+        access_log_record(
+            request=request, patients=[patient], action=AccessAction.READ, resource="outcomes"
+        )
+        return Response(OutcomesSerializer(outcomes_payload(patient)).data)
+
+
+@extend_schema(tags=TAGS, summary="A patient's questionnaires with answers and scores")
+class PatientQuestionnairesView(ListAPIView):
+    permission_classes = [IsPhysiotherapist]
+    serializer_class = QuestionnaireResponseSerializer
+
+    def get_queryset(self):
+        return QuestionnaireResponse.objects.none()
+
+    def list(self, request, patient_id):
+        patient = _patient_or_404(request, patient_id)
+        responses = (
+            QuestionnaireResponse.objects.filter(patient=patient)
+            .prefetch_related("answers", "scores")
+            .order_by("-answered_at")
+        )
+        page = self.paginate_queryset(responses)
+        access_log_record(
+            request=request, patients=[patient], action=AccessAction.LIST, resource="questionnaires"
+        )
+        return self.get_paginated_response(QuestionnaireResponseSerializer(page, many=True).data)
+
+
+class PerformanceTestInputSerializer(serializers.Serializer):
+    value = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        max_value=Decimal("10000"),
+        help_text="Stands (chair stand), seconds (40 m walk, TUG) or metres (6-minute walk).",
+    )
+    measured_at = OffsetDateTimeField(required=False, help_text="Default: the session's time.")
+
+
+class PerformanceTestSerializer(serializers.Serializer):
+    session = serializers.UUIDField(source="session_id")
+    kind = serializers.ChoiceField(choices=PerformanceTestKind.choices)
+    value = serializers.DecimalField(max_digits=7, decimal_places=2)
+    score = serializers.SerializerMethodField(help_text="40 m walk as m/s; others as entered.")
+    measured_at = serializers.DateTimeField()
+    therapist_agb_code = serializers.CharField(source="therapist.agb_code")
+
+    def get_score(self, test) -> float | None:
+        scores = list(test.scores.all())
+        return scores[0].value if scores else None
+
+
+class PerformanceTestView(APIView):
+    permission_classes = [IsPhysiotherapist]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Record a performance test at a supervised session (idempotent per kind)",
+        request=PerformanceTestInputSerializer,
+        responses={200: PerformanceTestSerializer, 201: PerformanceTestSerializer},
+    )
+    def put(self, request, programme_id, session_id, kind):
+        programme = _programme_or_404(request, programme_id)
+        session = programme.sessions.filter(pk=session_id).first()
+        if session is None:
+            raise NotFoundError(_("Session not found."))
+        if kind not in PerformanceTestKind.values:
+            raise NotFoundError(_("Unknown test."))
+        data = PerformanceTestInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        test, outcome = performance_test_record(
+            physiotherapist=require_physiotherapist(request.user),
+            session=session,
+            kind=kind,
+            value=data.validated_data["value"],
+            measured_at=data.validated_data.get("measured_at"),
+        )
+        _log(request, programme, AccessAction.UPDATE, "performance_test", test.pk)
+        test = (
+            PerformanceTest.objects.select_related("therapist")
+            .prefetch_related("scores")
+            .get(pk=test.pk)
+        )
+        return Response(
+            PerformanceTestSerializer(test).data,
+            status=status.HTTP_201_CREATED if outcome == "created" else status.HTTP_200_OK,
+        )
+
+
+class PerformanceTestsSerializer(serializers.Serializer):
+    first_supervised_session = serializers.UUIDField(allow_null=True)
+    last_supervised_session = serializers.UUIDField(allow_null=True)
+    tests = PerformanceTestSerializer(many=True)
+
+
+class ProgrammePerformanceTestsView(APIView):
+    permission_classes = [IsPhysiotherapist]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Performance tests of a programme, and the sessions where they are due",
+        responses={200: PerformanceTestsSerializer},
+    )
+    def get(self, request, programme_id):
+        programme = _programme_or_404(request, programme_id)
+        first, last = supervised_bounds(programme)
+        tests = (
+            PerformanceTest.objects.filter(programme=programme)
+            .select_related("therapist")
+            .prefetch_related("scores")
+            .order_by("measured_at", "kind")
+        )
+        _log(request, programme, AccessAction.LIST, "performance_tests")
+        return Response(
+            PerformanceTestsSerializer(
+                {"first_supervised_session": first, "last_supervised_session": last, "tests": tests}
+            ).data
+        )

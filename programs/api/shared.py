@@ -14,6 +14,7 @@ from rest_framework import serializers
 from programs.models import (
     Exercise,
     ExerciseKind,
+    Instrument,
     LogStatus,
     PlannedSession,
     Programme,
@@ -22,6 +23,7 @@ from programs.models import (
     SessionLog,
     SessionStatus,
     SkipReason,
+    Timepoint,
 )
 from programs.models.catalogue import DOSE_BOUNDS
 from programs.scoring.pain import session_pain_signals
@@ -30,6 +32,7 @@ from programs.selectors.adherence import (
     adherence_by_week,
     extra_sessions_count,
 )
+from programs.selectors.outcome import scores_with_change, weekly_pain_series
 from programs.selectors.programme import phase_for_week
 
 
@@ -422,3 +425,64 @@ def adherence_payload(programme: Programme) -> dict:
         "extra_sessions": extra_sessions_count(programme.pk),
         "weeks": weeks,
     }
+
+
+# --- Outcomes -----------------------------------------------------------------------------------
+
+
+class ScoreSerializer(serializers.Serializer):
+    measure = serializers.CharField(help_text="e.g. hoos_pain, oxford, psfs, walk_40m_speed.")
+    value = serializers.FloatField()
+    timepoint = serializers.ChoiceField(choices=Timepoint.choices)
+    measured_at = serializers.DateTimeField()
+    in_window = serializers.BooleanField()
+    source = serializers.ChoiceField(choices=["questionnaire", "performance_test"])
+    baseline = serializers.FloatField(allow_null=True)
+    change = serializers.FloatField(allow_null=True, help_text="value - baseline")
+    improvement = serializers.FloatField(allow_null=True, help_text="positive = better")
+    important = serializers.BooleanField(
+        allow_null=True, help_text="Reaches the clinically important difference."
+    )
+
+
+class WeeklyPainPointSerializer(serializers.Serializer):
+    week_start = serializers.DateField()
+    nrs = serializers.IntegerField()
+    reported_at = serializers.DateTimeField()
+    baseline = serializers.IntegerField(allow_null=True)
+    change = serializers.FloatField(allow_null=True)
+    important = serializers.BooleanField(allow_null=True)
+    p3_signal = serializers.BooleanField(help_text="2 or more above baseline (DOMAIN.md §3).")
+
+
+class OutcomesSerializer(serializers.Serializer):
+    scores = ScoreSerializer(many=True)
+    weekly_pain = WeeklyPainPointSerializer(many=True)
+
+
+def outcomes_payload(patient) -> dict:
+    return {
+        "scores": scores_with_change(patient=patient),
+        "weekly_pain": weekly_pain_series(patient=patient),
+    }
+
+
+class AnswerSerializer(serializers.Serializer):
+    item_code = serializers.CharField()
+    value = serializers.IntegerField(allow_null=True)
+    text = serializers.CharField()
+
+
+class QuestionnaireResponseSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    instrument = serializers.ChoiceField(choices=Instrument.choices)
+    instrument_version = serializers.CharField()
+    timepoint = serializers.ChoiceField(choices=Timepoint.choices)
+    answered_at = serializers.DateTimeField()
+    in_window = serializers.BooleanField()
+    revision = serializers.IntegerField()
+    answers = AnswerSerializer(many=True, source="answers.all")
+    scores = serializers.SerializerMethodField()
+
+    def get_scores(self, response) -> dict[str, float]:
+        return {score.measure: score.value for score in response.scores.all()}

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from programs.api import account, patient, physio
@@ -20,7 +20,40 @@ urlpatterns = [
     ),
     path("me/sync/", patient.SyncView.as_view(), name="me-sync"),
     path("me/adherence/", patient.MyAdherenceView.as_view(), name="me-adherence"),
+    path("me/weekly-pain/", patient.MyWeeklyPainListView.as_view(), name="me-weekly-pain-list"),
+    re_path(
+        r"^me/weekly-pain/(?P<week>[0-9]{4}-W[0-9]{2})/$",
+        patient.MyWeeklyPainView.as_view(),
+        name="me-weekly-pain",
+    ),
+    path(
+        "me/questionnaire-responses/",
+        patient.MyQuestionnaireResponsesView.as_view(),
+        name="me-questionnaire-responses",
+    ),
+    path(
+        "me/questionnaire-responses/<uuid:response_id>/",
+        patient.MyQuestionnaireResponseView.as_view(),
+        name="me-questionnaire-response",
+    ),
+    path(
+        "me/questionnaires/due/",
+        patient.MyDueQuestionnairesView.as_view(),
+        name="me-questionnaires-due",
+    ),
+    path("me/outcomes/", patient.MyOutcomesView.as_view(), name="me-outcomes"),
     # physiotherapist
+    path("physio/patients/", physio.PracticePatientsView.as_view(), name="physio-patients"),
+    path(
+        "physio/patients/<uuid:patient_id>/outcomes/",
+        physio.PatientOutcomesView.as_view(),
+        name="physio-patient-outcomes",
+    ),
+    path(
+        "physio/patients/<uuid:patient_id>/questionnaire-responses/",
+        physio.PatientQuestionnairesView.as_view(),
+        name="physio-patient-questionnaires",
+    ),
     path("physio/templates/", physio.TemplateListView.as_view(), name="physio-templates"),
     path("physio/exercises/", physio.ExerciseListView.as_view(), name="physio-exercises"),
     path("physio/programmes/", physio.ProgrammeListView.as_view(), name="physio-programmes"),
@@ -83,6 +116,16 @@ urlpatterns = [
         "physio/programmes/<uuid:programme_id>/adherence/",
         physio.ProgrammeAdherenceView.as_view(),
         name="physio-programme-adherence",
+    ),
+    path(
+        "physio/programmes/<uuid:programme_id>/performance-tests/",
+        physio.ProgrammePerformanceTestsView.as_view(),
+        name="physio-programme-performance-tests",
+    ),
+    path(
+        "physio/programmes/<uuid:programme_id>/sessions/<uuid:session_id>/performance-tests/<str:kind>/",
+        physio.PerformanceTestView.as_view(),
+        name="physio-performance-test",
     ),
     # schema
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
