@@ -13,7 +13,7 @@ RUN useradd --create-home --uid 10001 app
 COPY pyproject.toml README.md manage.py ./
 COPY backend ./backend
 COPY programs ./programs
-RUN pip install -e . \
+RUN pip install -e ".[fcm]" \
     && SECRET_KEY=build-only-collectstatic python manage.py collectstatic --noinput \
     && chown -R app:app /app/var
 

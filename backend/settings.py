@@ -183,11 +183,42 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing must not hang a request or the dispatcher when the broker is down: fail fast, the
+# dispatcher re-queues what it could not publish (services/reminder.py).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 # Beat runs in UTC: local-time crontabs misfire on clock-change days. Patient-local times are
 # converted with zoneinfo where each row is scheduled, never by beat.
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_BEAT_SCHEDULE = {
+    # Reminders: one dispatcher selects what is due from our own indexed table (never one beat
+    # entry or ETA task per patient; PITFALLS.md). Each minute, so a reminder is at most a
+    # minute late; the Notification table's unique key makes a second run harmless.
+    "reminders-dispatch": {
+        "task": "programs.tasks.reminders_dispatch",
+        "schedule": timedelta(minutes=1),
+        # A dispatch that could not start within the minute is replaced by the next one.
+        "options": {"expires": 55},
+    },
+    # Questionnaire-due and weekly-pain reminders fire at a local time of day and look at
+    # every followed programme: planned every ten minutes (the minute dispatcher sends them).
+    "reminders-dispatch-daily": {
+        "task": "programs.tasks.reminders_dispatch",
+        "schedule": timedelta(minutes=10),
+        "kwargs": {"kinds": ["questionnaire_due", "weekly_pain"]},
+        "options": {"expires": 540},
+    },
+    # Programmes whose last session lies behind them are completed (frees the patient for a
+    # new enrolment and ends their reminders).
+    "programmes-complete-finished": {
+        "task": "programs.tasks.programmes_complete_finished",
+        "schedule": timedelta(hours=1),
+    },
     # Rotated refresh tokens pile up in the blacklist tables; expired ones are useless.
     "auth-flush-expired-tokens": {
         "task": "programs.tasks.auth_flush_expired_tokens",
@@ -282,6 +313,22 @@ CLINICALLY_IMPORTANT_CHANGE = env.json(
 )
 # Sync: changes younger than this are sent again on the next pull (late commits, clock skew).
 SYNC_OVERLAP_SECONDS = env.int("SYNC_OVERLAP_SECONDS", default=60)
+
+# --- Reminders ------------------------------------------------------------------------------------
+
+# Push: FCM when a service-account file is given, else a backend that only logs.
+FCM_CREDENTIALS_FILE = env("FCM_CREDENTIALS_FILE", default="")
+PUSH_BACKEND = env(
+    "PUSH_BACKEND",
+    default="programs.delivery.push.FCMPushBackend"
+    if FCM_CREDENTIALS_FILE
+    else "programs.delivery.push.LoggingPushBackend",
+)
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
+# Weekly pain check: Sunday 19:00 local time.
+WEEKLY_PAIN_REMINDER_WEEKDAY = 6
+WEEKLY_PAIN_REMINDER_TIME = "19:00"
+QUESTIONNAIRE_REMINDER_TIME = "10:00"
 
 # --- Failed-login throttling (django-axes) ------------------------------------------------------
 

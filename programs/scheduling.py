@@ -167,3 +167,37 @@ def questionnaire_windows(
 def timepoint_for(windows: Sequence[Window], day: date) -> str | None:
     """The timepoint whose window holds ``day`` (the first, where two overlap), else None."""
     return next((w.timepoint for w in windows if w.contains(day)), None)
+
+
+# --- Reminder times -----------------------------------------------------------------------
+
+
+def in_quiet_hours(moment: time, quiet_start: time, quiet_end: time) -> bool:
+    """Quiet hours run from ``quiet_start`` up to ``quiet_end``, across midnight when the start
+    is later than the end (22:00-08:00). Equal times mean no quiet hours."""
+    if quiet_start == quiet_end:
+        return False
+    if quiet_start < quiet_end:
+        return quiet_start <= moment < quiet_end
+    return moment >= quiet_start or moment < quiet_end
+
+
+def after_quiet_hours(
+    fire_at: datetime, zone: ZoneInfo, quiet_start: time, quiet_end: time
+) -> datetime:
+    """``fire_at`` itself, or, when its local time falls in quiet hours, the end of those
+    quiet hours (local time, so 08:00 stays 08:00 across a clock change)."""
+    local = fire_at.astimezone(zone)
+    if not in_quiet_hours(local.time(), quiet_start, quiet_end):
+        return fire_at
+    day = local.date()
+    if quiet_start > quiet_end and local.time() >= quiet_start:
+        day += timedelta(days=1)  # the quiet hours end tomorrow morning
+    return local_to_utc(day, quiet_end, zone)
+
+
+def next_morning(day: date, zone: ZoneInfo, quiet_end: time, quiet_start: time) -> datetime:
+    """The morning after ``day``: when quiet hours end (08:00 by default), or 09:00 when the
+    patient has no quiet hours."""
+    at = quiet_end if quiet_start != quiet_end else time(9, 0)
+    return local_to_utc(day + timedelta(days=1), at, zone)

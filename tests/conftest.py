@@ -36,6 +36,17 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture
+def push(settings):
+    """Push goes to a recording stand-in for the provider (a third party)."""
+    from tests.support import RecordingPushBackend
+
+    settings.PUSH_BACKEND = "tests.support.RecordingPushBackend"
+    RecordingPushBackend.reset()
+    yield RecordingPushBackend
+    RecordingPushBackend.reset()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Throttle counters and lock-outs live in the cache: every test starts without them."""

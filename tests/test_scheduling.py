@@ -7,7 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from programs.scheduling import local_to_utc, programme_slots, reslot
+from programs.scheduling import (
+    after_quiet_hours,
+    in_quiet_hours,
+    local_to_utc,
+    programme_slots,
+    reslot,
+)
 
 AMS = ZoneInfo("Europe/Amsterdam")
 
@@ -115,3 +121,27 @@ def test_reslot_skips_a_slot_that_has_already_begun():
         not_before=datetime(2027, 2, 15, 10, 0, tzinfo=AMS),
     )
     assert moved[0].local_date == date(2027, 2, 18)
+
+
+@pytest.mark.parametrize(
+    ("local", "expected"),
+    [
+        ((2027, 3, 1, 21, 59), (2027, 3, 1, 21, 59)),  # just before quiet hours
+        ((2027, 3, 1, 22, 0), (2027, 3, 2, 8, 0)),  # quiet from 22:00: tomorrow 08:00
+        ((2027, 3, 2, 3, 0), (2027, 3, 2, 8, 0)),  # after midnight: this morning 08:00
+        ((2027, 3, 2, 7, 59), (2027, 3, 2, 8, 0)),
+        ((2027, 3, 2, 8, 0), (2027, 3, 2, 8, 0)),  # quiet hours are over
+        ((2027, 3, 27, 23, 0), (2027, 3, 28, 8, 0)),  # into the spring-forward night
+        ((2027, 10, 30, 23, 0), (2027, 10, 31, 8, 0)),  # into the fall-back night
+    ],
+)
+def test_after_quiet_hours_moves_to_local_eight(local, expected):
+    moment = datetime(*local, tzinfo=AMS).astimezone(UTC)
+    moved = after_quiet_hours(moment, AMS, time(22, 0), time(8, 0))
+    assert moved.astimezone(AMS) == datetime(*expected, tzinfo=AMS)
+
+
+def test_quiet_hours_within_one_day_and_none_at_all():
+    assert in_quiet_hours(time(13, 30), time(13, 0), time(14, 0))
+    assert not in_quiet_hours(time(14, 0), time(13, 0), time(14, 0))
+    assert not in_quiet_hours(time(3, 0), time(8, 0), time(8, 0))  # equal: no quiet hours

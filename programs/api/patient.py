@@ -30,9 +30,13 @@ from programs.errors import NotFoundError, ValidationFailed
 from programs.models import (
     AccessAction,
     AccessLogEntry,
+    Device,
     Instrument,
+    Language,
     PlannedSession,
+    Platform,
     QuestionnaireResponse,
+    ReminderPreference,
     SessionLog,
     Timepoint,
     WeeklyPain,
@@ -53,6 +57,7 @@ from programs.services.outcome import (
     questionnaire_response_upsert,
     weekly_pain_report,
 )
+from programs.services.reminder import device_register, device_remove, reminder_settings_update
 from programs.services.session import session_log_upsert
 
 
@@ -652,3 +657,121 @@ class MyOutcomesView(APIView):
             request=request, patients=[patient], action=AccessAction.READ, resource="outcomes"
         )
         return Response(OutcomesSerializer(outcomes_payload(patient)).data)
+
+
+# --- Reminders -------------------------------------------------------------------------------
+
+
+class ReminderSettingsSerializer(serializers.ModelSerializer):
+    minutes_before = serializers.IntegerField(min_value=5, max_value=1440, required=False)
+    quiet_start = serializers.TimeField(format="%H:%M", required=False)
+    quiet_end = serializers.TimeField(format="%H:%M", required=False)
+    language = serializers.ChoiceField(
+        choices=Language.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Empty: the patient's own language.",
+    )
+
+    class Meta:
+        model = ReminderPreference
+        fields = [
+            "push_enabled",
+            "email_enabled",
+            "minutes_before",
+            "quiet_start",
+            "quiet_end",
+            "language",
+            "upcoming_session",
+            "missed_session",
+            "questionnaire_due",
+            "weekly_pain",
+        ]
+
+
+class MyReminderSettingsView(APIView):
+    permission_classes = [IsPatient]
+
+    def _current(self, patient) -> ReminderPreference:
+        return ReminderPreference.objects.filter(patient=patient).first() or ReminderPreference(
+            patient=patient
+        )
+
+    @extend_schema(
+        tags=["patient"], summary="My reminder settings", responses=ReminderSettingsSerializer
+    )
+    def get(self, request):
+        patient = require_patient(request.user)
+        access_log_record(
+            request=request, patients=[patient], action=AccessAction.READ, resource="reminders"
+        )
+        return Response(ReminderSettingsSerializer(self._current(patient)).data)
+
+    @extend_schema(
+        tags=["patient"],
+        summary="Change my reminder settings",
+        description=(
+            "Channels, minutes before a session (5-1440, default 60), quiet hours in local "
+            "time (default 22:00-08:00: a reminder that would fall inside moves to their end if "
+            "that is still before the session, otherwise it is skipped), language, and opt-out "
+            "per kind."
+        ),
+        request=ReminderSettingsSerializer(partial=True),
+        responses=ReminderSettingsSerializer,
+    )
+    def patch(self, request):
+        patient = require_patient(request.user)
+        data = ReminderSettingsSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        preference = reminder_settings_update(patient=patient, changes=data.validated_data)
+        access_log_record(
+            request=request, patients=[patient], action=AccessAction.UPDATE, resource="reminders"
+        )
+        return Response(ReminderSettingsSerializer(preference).data)
+
+
+class DeviceInputSerializer(serializers.Serializer):
+    platform = serializers.ChoiceField(choices=Platform.choices)
+    token = serializers.CharField(max_length=4096, min_length=10)
+
+
+class DeviceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Device
+        fields = ["id", "platform", "active", "created_at", "deactivation_reason"]
+
+
+class MyDevicesView(APIView):
+    permission_classes = [IsPatient]
+
+    @extend_schema(
+        tags=["patient"], summary="My registered devices", responses=DeviceSerializer(many=True)
+    )
+    def get(self, request):
+        patient = require_patient(request.user)
+        return Response(DeviceSerializer(patient.devices.order_by("pk"), many=True).data)
+
+    @extend_schema(
+        tags=["patient"],
+        summary="Register a push token (idempotent by token)",
+        request=DeviceInputSerializer,
+        responses={200: DeviceSerializer, 201: DeviceSerializer},
+    )
+    def post(self, request):
+        patient = require_patient(request.user)
+        data = DeviceInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        device, created = device_register(patient=patient, **data.validated_data)
+        return Response(
+            DeviceSerializer(device).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class MyDeviceView(APIView):
+    permission_classes = [IsPatient]
+
+    @extend_schema(tags=["patient"], summary="Remove a device", responses={204: None})
+    def delete(self, request, device_id):
+        device_remove(patient=require_patient(request.user), device_id=device_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

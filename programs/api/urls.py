@@ -42,6 +42,13 @@ urlpatterns = [
         name="me-questionnaires-due",
     ),
     path("me/outcomes/", patient.MyOutcomesView.as_view(), name="me-outcomes"),
+    path(
+        "me/reminder-settings/",
+        patient.MyReminderSettingsView.as_view(),
+        name="me-reminder-settings",
+    ),
+    path("me/devices/", patient.MyDevicesView.as_view(), name="me-devices"),
+    path("me/devices/<int:device_id>/", patient.MyDeviceView.as_view(), name="me-device"),
     # physiotherapist
     path("physio/patients/", physio.PracticePatientsView.as_view(), name="physio-patients"),
     path(

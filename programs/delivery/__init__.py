@@ -1,0 +1,1 @@
+"""Delivery channels for reminders: push (pluggable backends) and e-mail (Django's mail)."""
