@@ -28,6 +28,7 @@ run: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py demo_data
 	@echo
+	@echo "  Dashboard (physio):    http://$(HOST):$(PORT)/dashboard/"
 	@echo "  API docs (Swagger UI): http://$(HOST):$(PORT)/api/v1/docs/"
 	@echo "  OpenAPI schema:        http://$(HOST):$(PORT)/api/v1/schema/"
 	@echo "  Admin:                 http://$(HOST):$(PORT)/admin/"

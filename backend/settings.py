@@ -10,6 +10,7 @@ from pathlib import Path
 
 import django
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -98,7 +99,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "/dashboard/"
 LOGOUT_REDIRECT_URL = "login"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -218,6 +219,12 @@ CELERY_BEAT_SCHEDULE = {
     "programmes-complete-finished": {
         "task": "programs.tasks.programmes_complete_finished",
         "schedule": timedelta(hours=1),
+    },
+    # Alerts only time reveals (no log for 7 days, two weak weeks): once a night, 01:30 UTC
+    # (a fixed UTC time cannot fall into a clock change; 02:30 or 03:30 in Amsterdam).
+    "alerts-evaluate-nightly": {
+        "task": "programs.tasks.alerts_evaluate_nightly",
+        "schedule": crontab(hour=1, minute=30),
     },
     # Rotated refresh tokens pile up in the blacklist tables; expired ones are useless.
     "auth-flush-expired-tokens": {

@@ -4,6 +4,7 @@ infrastructure errors live here; idempotency lives in the database."""
 from celery import shared_task
 from django.db import DatabaseError
 
+from programs.services.alert import alerts_evaluate_nightly as evaluate_nightly
 from programs.services.auth import auth_flush_expired_tokens
 from programs.services.programme import programmes_complete_finished as complete_finished
 from programs.services.reminder import SESSION_KINDS, reminder_dispatch_due, reminder_send
@@ -41,6 +42,11 @@ def reminders_dispatch(kinds: list[str] | None = None) -> dict[str, int]:
 def reminders_send(notification_ids: list[int]) -> dict[int, str]:
     """Each notification is claimed on its own; a duplicate of this task sends nothing."""
     return {pk: reminder_send(notification_id=pk) for pk in notification_ids}
+
+
+@shared_task(name="programs.tasks.alerts_evaluate_nightly")
+def alerts_evaluate_nightly() -> int:
+    return evaluate_nightly()
 
 
 @shared_task(name="programs.tasks.diagnostics_ping", ignore_result=False)

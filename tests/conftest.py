@@ -1,3 +1,4 @@
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -24,6 +25,8 @@ def pytest_collection_modifyitems(config, items):
 
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         return
+    if os.environ.get("REQUIRE_FULL_SUITE"):
+        raise pytest.UsageError("REQUIRE_FULL_SUITE is set but DATABASE_URL is not PostgreSQL")
     skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL); .ci/run runs it")
     for item in items:
         if "postgres" in item.keywords:
@@ -203,3 +206,35 @@ def enrol(patient: Patient, physio: Physiotherapist, **overrides):
 def programme(world):
     """The owner's running programme: Mondays (supervised) and Thursdays at 18:00."""
     return enrol(world.owner, world.physio)
+
+
+@pytest.fixture
+def flare(world):
+    """The owner's programme from 1 March 2027, and one logged session with pain 7 during
+    exercise: an open P1 alert."""
+    import uuid
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from programs.models import Alert
+    from programs.services.session import session_log_upsert
+
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    with time_machine.travel(datetime(2027, 2, 20, 9, tzinfo=amsterdam), tick=False):
+        programme = enrol(world.owner, world.physio, start_date=date(2027, 3, 1))
+    session = programme.sessions.order_by("scheduled_at").first()
+    with time_machine.travel(datetime(2027, 3, 1, 19, tzinfo=amsterdam)):
+        session_log_upsert(
+            patient=world.owner,
+            log_id=uuid.uuid4(),
+            data={
+                "planned_session": session.pk,
+                "performed_at": session.scheduled_at,
+                "status": "completed",
+                "pain_before": 3,
+                "pain_during_max": 7,
+            },
+        )
+    return Alert.objects.get()

@@ -12,32 +12,48 @@ from rest_framework.test import APIClient
 LOCALE = Path(__file__).resolve().parent.parent / "programs" / "locale" / "nl" / "LC_MESSAGES"
 
 
-def po_entries(path: Path) -> list[tuple[str, str]]:
-    """(msgid, msgstr) pairs of a .po file, continuation lines joined; header left out."""
+def po_entries(path: Path) -> list[dict]:
+    """Entries of a .po file as {"msgid", "msgid_plural", "msgstr": [...]}, continuation lines
+    joined; the header is left out."""
     entries, current, key = [], {}, None
     for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
         if not line.strip():
             if current.get("msgid"):
-                entries.append((current["msgid"], current.get("msgstr", "")))
+                entries.append(current)
             current, key = {}, None
             continue
-        match = re.match(r"^(msgid|msgstr|msgid_plural|msgstr\[0\])\s+(\".*\")$", line)
+        match = re.match(r"^(msgid|msgid_plural|msgstr(?:\[(\d+)\])?)\s+(\".*\")$", line)
         if match:
-            key = {"msgstr[0]": "msgstr"}.get(match.group(1), match.group(1))
-            current[key] = ast.literal_eval(match.group(2))
+            name, index, text = match.groups()
+            key = ("msgstr", int(index or 0)) if name.startswith("msgstr") else name
+            current.setdefault("msgstr", [])
+            if isinstance(key, tuple):
+                current["msgstr"].append(ast.literal_eval(text))
+            else:
+                current[key] = ast.literal_eval(text)
         elif line.startswith('"') and key:
-            current[key] += ast.literal_eval(line)
+            if isinstance(key, tuple):
+                current["msgstr"][-1] += ast.literal_eval(line)
+            else:
+                current[key] += ast.literal_eval(line)
     return entries
 
 
 def test_every_message_has_a_dutch_translation_in_the_compiled_catalogue():
     entries = po_entries(LOCALE / "django.po")
     assert len(entries) > 50
-    untranslated = [msgid for msgid, msgstr in entries if not msgstr]
+    untranslated = [e["msgid"] for e in entries if not all(e["msgstr"])]
     assert not untranslated
     with (LOCALE / "django.mo").open("rb") as handle:
         catalogue = gettext.GNUTranslations(handle)
-    stale = [msgid for msgid, msgstr in entries if catalogue.gettext(msgid) != msgstr]
+    stale = []
+    for entry in entries:
+        if "msgid_plural" in entry:
+            forms = [catalogue.ngettext(entry["msgid"], entry["msgid_plural"], n) for n in (1, 2)]
+            if forms != entry["msgstr"]:
+                stale.append(entry["msgid"])
+        elif catalogue.gettext(entry["msgid"]) != entry["msgstr"][0]:
+            stale.append(entry["msgid"])
     assert not stale, "django.mo is older than django.po: run make messages"
 
 

@@ -2,6 +2,7 @@
 practice. Anything outside the practice is answered with 404."""
 
 from decimal import Decimal
+from uuid import UUID
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -21,18 +22,25 @@ from programs.api.shared import (
     PrescribedExerciseSerializer,
     ProgrammeSerializer,
     QuestionnaireResponseSerializer,
+    ScoreSerializer,
     SessionLogSerializer,
     SessionSerializer,
+    WeeklyPainPointSerializer,
     adherence_payload,
     outcomes_payload,
 )
 from programs.errors import NotFoundError, ValidationFailed
 from programs.models import (
+    UNRESOLVED,
     AccessAction,
+    Alert,
+    AlertKind,
+    AlertStatus,
     Attendance,
     AttendanceStatus,
     EndReason,
     Exercise,
+    Patient,
     PerformanceTest,
     PerformanceTestKind,
     Physiotherapist,
@@ -46,6 +54,13 @@ from programs.models import (
     TreatmentLocation,
 )
 from programs.permissions import IsPhysiotherapist, patients_visible_to, require_physiotherapist
+from programs.selectors.monitoring import (
+    CASELOAD_FILTERS,
+    CASELOAD_SORTS,
+    caseload,
+    filter_and_sort,
+    patient_progress,
+)
 from programs.selectors.programme import (
     programme_detail,
     programme_history,
@@ -55,6 +70,7 @@ from programs.selectors.programme import (
 )
 from programs.selectors.session import session_logs
 from programs.services import programme as programme_services
+from programs.services.alert import alert_acknowledge, alert_resolve
 from programs.services.audit import access_log_record
 from programs.services.outcome import performance_test_record, supervised_bounds
 from programs.services.session import attendance_register
@@ -825,3 +841,241 @@ class ProgrammePerformanceTestsView(APIView):
                 {"first_supervised_session": first, "last_supervised_session": last, "tests": tests}
             ).data
         )
+
+
+# --- Monitoring: caseload, progress, alerts -----------------------------------------------------
+
+
+class AdherenceBriefSerializer(serializers.Serializer):
+    due = serializers.IntegerField()
+    done = serializers.IntegerField()
+    session_adherence = serializers.FloatField(allow_null=True)
+    exercise_adherence = serializers.FloatField(allow_null=True)
+    adherent = serializers.BooleanField(allow_null=True)
+
+
+class LatestScoreSerializer(serializers.Serializer):
+    value = serializers.FloatField()
+    baseline = serializers.FloatField(allow_null=True)
+    change = serializers.FloatField(allow_null=True)
+
+
+class CaseloadRowSerializer(serializers.Serializer):
+    patient = PatientSummarySerializer()
+    physiotherapist = serializers.CharField(source="patient.physiotherapist.__str__")
+    programme = serializers.UUIDField(source="programme.pk", allow_null=True)
+    programme_status = serializers.CharField(source="programme.status", allow_null=True)
+    programme_week = serializers.IntegerField(allow_null=True)
+    weeks = serializers.IntegerField(source="programme.weeks", allow_null=True)
+    adherence_week = AdherenceBriefSerializer(allow_null=True)
+    adherence_overall = AdherenceBriefSerializer(allow_null=True)
+    last_activity = serializers.DateTimeField(allow_null=True)
+    weekly_pain = serializers.IntegerField(allow_null=True)
+    weekly_pain_trend = serializers.IntegerField(
+        allow_null=True, help_text="Latest weekly pain minus the one before."
+    )
+    scores = serializers.DictField(child=LatestScoreSerializer())
+    open_alerts = serializers.IntegerField()
+    alert_kinds = serializers.ListField(child=serializers.CharField())
+
+
+@extend_schema(
+    tags=TAGS,
+    summary="Caseload: my practice's patients with adherence, pain, scores and alerts",
+    parameters=[
+        OpenApiParameter("filter", str, enum=list(CASELOAD_FILTERS), description="Default: all."),
+        OpenApiParameter(
+            "sort",
+            str,
+            enum=[s for key in CASELOAD_SORTS for s in (key, f"-{key}")],
+            description="Default: name.",
+        ),
+    ],
+)
+class CaseloadView(ListAPIView):
+    permission_classes = [IsPhysiotherapist]
+    serializer_class = CaseloadRowSerializer
+
+    def get_queryset(self):
+        return Patient.objects.none()
+
+    def list(self, request):
+        physiotherapist = require_physiotherapist(request.user)
+        filter_by = request.query_params.get("filter", "all")
+        sort = request.query_params.get("sort", "name")
+        if filter_by not in CASELOAD_FILTERS:
+            raise ValidationFailed(fields={"filter": (_("Unknown filter."), "invalid_choice")})
+        if sort.lstrip("-") not in CASELOAD_SORTS:
+            raise ValidationFailed(fields={"sort": (_("Unknown sort order."), "invalid_choice")})
+        rows = filter_and_sort(
+            caseload(physiotherapist=physiotherapist),
+            physiotherapist=physiotherapist,
+            filter_by=filter_by,
+            sort=sort,
+        )
+        page = self.paginate_queryset(rows)
+        access_log_record(
+            request=request,
+            patients=[row.patient for row in page],
+            action=AccessAction.LIST,
+            resource="caseload",
+        )
+        return self.get_paginated_response(CaseloadRowSerializer(page, many=True).data)
+
+
+class WeekAdherencePointSerializer(AdherenceBriefSerializer):
+    week = serializers.IntegerField()
+
+
+class SessionPainSerializer(serializers.Serializer):
+    performed_at = serializers.DateTimeField()
+    week = serializers.IntegerField(allow_null=True)
+    pain_before = serializers.IntegerField(allow_null=True)
+    pain_during_max = serializers.IntegerField(allow_null=True)
+    pain_next_morning = serializers.IntegerField(allow_null=True)
+    signals = serializers.ListField(child=serializers.CharField())
+
+
+class AlertSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    patient = serializers.UUIDField(source="patient_id")
+    kind = serializers.ChoiceField(choices=AlertKind.choices)
+    label = serializers.CharField(source="get_kind_display")
+    status = serializers.ChoiceField(choices=AlertStatus.choices)
+    raised_at = serializers.DateTimeField()
+    detail = serializers.DictField()
+    acknowledged_by = serializers.CharField(source="acknowledged_by.username", allow_null=True)
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+    resolved_by = serializers.CharField(source="resolved_by.username", allow_null=True)
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    resolution_note = serializers.CharField()
+
+
+class ProgressSerializer(serializers.Serializer):
+    programme = PhysioProgrammeSerializer(allow_null=True)
+    overall = AdherenceBriefSerializer(allow_null=True)
+    weeks = WeekAdherencePointSerializer(many=True)
+    weekly_pain = WeeklyPainPointSerializer(many=True)
+    session_pain = SessionPainSerializer(many=True)
+    scores = ScoreSerializer(many=True)
+    performance_tests = ScoreSerializer(many=True)
+    changes = ChangeSerializer(many=True)
+    alerts = AlertSerializer(many=True)
+
+
+def progress_payload(patient, request) -> dict:
+    progress = patient_progress(patient=patient)
+    programme = progress["programme"]
+    if programme is not None:
+        progress["programme"] = programme_detail(user=request.user, programme_id=programme.pk)
+    progress["weeks"] = [{"week": week, **vars(figures)} for week, figures in progress["weeks"]]
+    return progress
+
+
+class PatientProgressView(APIView):
+    permission_classes = [IsPhysiotherapist]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="A patient's progress: adherence per week, pain, scores, tests, programme, alerts",
+        responses={200: ProgressSerializer},
+    )
+    def get(self, request, patient_id):
+        patient = _patient_or_404(request, patient_id)
+        access_log_record(
+            request=request, patients=[patient], action=AccessAction.READ, resource="progress"
+        )
+        return Response(ProgressSerializer(progress_payload(patient, request)).data)
+
+
+@extend_schema(
+    tags=TAGS,
+    summary="Alerts of my practice's patients",
+    parameters=[
+        OpenApiParameter("status", str, enum=["unresolved", *AlertStatus.values]),
+        OpenApiParameter("patient", str, description="Only this patient's (id)."),
+    ],
+)
+class AlertListView(ListAPIView):
+    permission_classes = [IsPhysiotherapist]
+    serializer_class = AlertSerializer
+
+    def get_queryset(self):
+        alerts = Alert.objects.filter(patient__in=patients_visible_to(self.request.user))
+        wanted = self.request.query_params.get("status", "unresolved")
+        if wanted == "unresolved":
+            alerts = alerts.filter(status__in=UNRESOLVED)
+        elif wanted in AlertStatus.values:
+            alerts = alerts.filter(status=wanted)
+        else:
+            raise ValidationFailed(fields={"status": (_("Unknown status."), "invalid_choice")})
+        if patient_id := self.request.query_params.get("patient"):
+            try:
+                alerts = alerts.filter(patient_id=UUID(patient_id))
+            except ValueError as exc:
+                raise ValidationFailed(
+                    fields={"patient": (_("Not a valid id."), "invalid")}
+                ) from exc
+        return alerts.select_related("acknowledged_by", "resolved_by").order_by("-raised_at", "pk")
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        access_log_record(
+            request=request,
+            patients=[row["patient"] for row in response.data["results"]],
+            action=AccessAction.LIST,
+            resource="alerts",
+        )
+        return response
+
+
+class ResolveSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class _AlertActionView(APIView):
+    permission_classes = [IsPhysiotherapist]
+    extra_error_codes = ("409",)
+
+    def _alert(self, request, alert_id) -> Alert:
+        alert = Alert.objects.filter(
+            pk=alert_id, patient__in=patients_visible_to(request.user)
+        ).first()
+        if alert is None:
+            raise NotFoundError(_("Alert not found."))
+        return alert
+
+    def _respond(self, request, alert) -> Response:
+        alert = Alert.objects.select_related("acknowledged_by", "resolved_by").get(pk=alert.pk)
+        access_log_record(
+            request=request,
+            patients=[alert.patient_id],
+            action=AccessAction.UPDATE,
+            resource="alert",
+            object_id=alert.pk,
+        )
+        return Response(AlertSerializer(alert).data)
+
+
+class AlertAcknowledgeView(_AlertActionView):
+    @extend_schema(
+        tags=TAGS, summary="Acknowledge an alert", request=None, responses=AlertSerializer
+    )
+    def post(self, request, alert_id):
+        alert = alert_acknowledge(alert=self._alert(request, alert_id), actor=request.user)
+        return self._respond(request, alert)
+
+
+class AlertResolveView(_AlertActionView):
+    @extend_schema(
+        tags=TAGS, summary="Resolve an alert", request=ResolveSerializer, responses=AlertSerializer
+    )
+    def post(self, request, alert_id):
+        data = ResolveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        alert = alert_resolve(
+            alert=self._alert(request, alert_id),
+            actor=request.user,
+            note=data.validated_data["note"],
+        )
+        return self._respond(request, alert)

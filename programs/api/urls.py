@@ -50,7 +50,24 @@ urlpatterns = [
     path("me/devices/", patient.MyDevicesView.as_view(), name="me-devices"),
     path("me/devices/<int:device_id>/", patient.MyDeviceView.as_view(), name="me-device"),
     # physiotherapist
+    path("physio/caseload/", physio.CaseloadView.as_view(), name="physio-caseload"),
+    path("physio/alerts/", physio.AlertListView.as_view(), name="physio-alerts"),
+    path(
+        "physio/alerts/<int:alert_id>/acknowledge/",
+        physio.AlertAcknowledgeView.as_view(),
+        name="physio-alert-acknowledge",
+    ),
+    path(
+        "physio/alerts/<int:alert_id>/resolve/",
+        physio.AlertResolveView.as_view(),
+        name="physio-alert-resolve",
+    ),
     path("physio/patients/", physio.PracticePatientsView.as_view(), name="physio-patients"),
+    path(
+        "physio/patients/<uuid:patient_id>/progress/",
+        physio.PatientProgressView.as_view(),
+        name="physio-patient-progress",
+    ),
     path(
         "physio/patients/<uuid:patient_id>/outcomes/",
         physio.PatientOutcomesView.as_view(),

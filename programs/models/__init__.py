@@ -1,5 +1,6 @@
 """Models, one module per aggregate, re-exported here."""
 
+from programs.models.alert import UNRESOLVED, Alert, AlertKind, AlertStatus
 from programs.models.audit import AccessAction, AccessLogEntry, AccessLogImmutableError
 from programs.models.auth import RefreshTokenRotation
 from programs.models.base import TimestampedModel
@@ -78,9 +79,13 @@ __all__ = [
     "OPEN_STATUSES",
     "PAIN_FIELDS",
     "RUNNING_STATUSES",
+    "UNRESOLVED",
     "AccessAction",
     "AccessLogEntry",
     "AccessLogImmutableError",
+    "Alert",
+    "AlertKind",
+    "AlertStatus",
     "Attendance",
     "AttendanceRevision",
     "AttendanceStatus",

@@ -201,3 +201,17 @@ def extra_sessions_count(programme_id: UUID) -> int:
         .exclude(status=LogStatus.SKIPPED)
         .count()
     )
+
+
+def adherence_by_programme_week(
+    programme_ids: Iterable[UUID], now: datetime | None = None
+) -> dict[tuple[UUID, int], Adherence]:
+    """Per (programme, week), for many programmes in one query (the caseload's "this week")."""
+    rows = (
+        due_sessions(now)
+        .filter(programme_id__in=list(programme_ids))
+        .values("programme_id", "week")
+        .annotate(**AGGREGATES)
+        .order_by()
+    )
+    return {(row["programme_id"], row["week"]): Adherence.from_row(row) for row in rows}

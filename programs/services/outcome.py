@@ -44,6 +44,7 @@ from programs.scoring import (
     walk_speed_m_per_s,
 )
 from programs.selectors.outcome import programme_windows
+from programs.services.alert import alerts_for_scores, alerts_for_weekly_pain
 
 # Versions we store answers for. Item texts are licensed and live in the app; a new version
 # with other items gets its own entry here and its own scoring.
@@ -118,6 +119,7 @@ def weekly_pain_report(
     try:
         with transaction.atomic():
             report.save(force_insert=True)
+        alerts_for_weekly_pain(report=report)
         return WeeklyPainResult(report=report, outcome="created")
     except IntegrityError:
         existing = WeeklyPain.objects.select_for_update().get(
@@ -129,6 +131,7 @@ def weekly_pain_report(
     existing.reported_at = reported_at
     existing.revision += 1
     existing.save()
+    alerts_for_weekly_pain(report=existing)
     return WeeklyPainResult(report=existing, outcome="updated")
 
 
@@ -301,6 +304,7 @@ def questionnaire_response_upsert(
         for measure, value in scores.items()
         if value is not None
     )
+    alerts_for_scores(patient=patient)
     return ResponseResult(response=response, outcome=outcome)
 
 
@@ -405,4 +409,5 @@ def performance_test_record(
         measured_at=measured_at,
         performance_test=test,
     )
+    alerts_for_scores(patient=patient)
     return test, "created" if created else "updated"

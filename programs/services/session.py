@@ -36,6 +36,7 @@ from programs.models import (
     TreatmentLocation,
     User,
 )
+from programs.services.alert import alerts_for_log
 from programs.services.sync import sync_changes_record
 
 LOG_FIELDS = (
@@ -293,6 +294,7 @@ def session_log_upsert(*, patient: Patient, log_id: UUID, data: dict[str, Any]) 
         raise _session_cancelled()  # rolls the insert back
     log.exercise_rows = _write_exercises(log, planned, data, prescriptions)
     sync_changes_record(patient_id=patient.pk, entity=SyncEntity.SESSION_LOG, ids=[log.pk])
+    alerts_for_log(log=log)
     return LogResult(log=log, outcome="created")
 
 
@@ -329,6 +331,7 @@ def _update(
     log.exercises.all().delete()
     log.exercise_rows = _write_exercises(log, planned, data, prescriptions)
     sync_changes_record(patient_id=patient.pk, entity=SyncEntity.SESSION_LOG, ids=[log.pk])
+    alerts_for_log(log=log)
     return LogResult(log=log, outcome="updated")
 
 

@@ -1,19 +1,33 @@
 """Demo data for `make run`: one practice, two physiotherapists, an insurer, a handful of
 patients. Idempotent: run it as often as you like; existing demo accounts are left as they are."""
 
-from datetime import date
+import uuid
+from datetime import date, time, timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
-from programs.models import Insurer, Patient, Physiotherapist, Practice, User
+from programs.models import (
+    Insurer,
+    Patient,
+    Physiotherapist,
+    Practice,
+    Programme,
+    ProgrammeTemplate,
+    User,
+)
+from programs.services.alert import alerts_for_dropout
+from programs.services.outcome import questionnaire_response_upsert, weekly_pain_report
 from programs.services.people import (
     coverage_add,
     insurer_employee_create,
     patient_create,
     physiotherapist_create,
 )
+from programs.services.programme import programme_enrol
+from programs.services.session import attendance_register, session_log_upsert
 
 DEMO_PASSWORD = "demo-heup-2026"
 
@@ -51,6 +65,82 @@ class Command(BaseCommand):
         self.stdout.write("  insurer:            verzekeraar (Zorgverzekeraar Demo)")
         for username, first, last, *_rest in PATIENTS:
             self.stdout.write(f"  patient:            {username} ({first} {last})")
+
+    def _history(self, physios) -> None:
+        """Four weeks into the programme for four patients, each with a story the dashboard
+        shows: doing well (anna), a pain flare (bert), steady (carla), dropping out (dirk)."""
+        now = timezone.now()
+        template = ProgrammeTemplate.objects.get(slug="hip-oa-12-weeks")
+        start = timezone.localdate() - timedelta(days=27)  # the longest a start may be backdated
+        stories = {
+            # username: (share of sessions logged, pain before, pain during, next morning)
+            "anna": (1.0, 3, 4, 3),
+            "bert": (0.9, 4, 7, 6),
+            "carla": (0.8, 2, 3, 2),
+            "dirk": (0.4, 5, 5, 5),
+        }
+        for username, (share, before, during, morning) in stories.items():
+            patient = Patient.objects.get(user__username=username)
+            if Programme.objects.filter(patient=patient).exists():
+                continue
+            physio = patient.physiotherapist
+            programme = programme_enrol(
+                actor=physio.user,
+                physiotherapist=physio,
+                patient=patient,
+                template=template,
+                start_date=start,
+                weekdays=[0, 3],
+                session_time=time(18, 0),
+                supervised_weekdays=[0],
+            )
+            questionnaire_response_upsert(
+                patient=patient,
+                response_id=uuid.uuid5(uuid.NAMESPACE_URL, f"demo/{username}/oxford/baseline"),
+                data={
+                    "instrument": "oxford",
+                    "instrument_version": "1998",
+                    "timepoint": "baseline",
+                    "answered_at": now - timedelta(days=29),
+                    "answers": {f"OHS{i}": 2 if i % 3 else 1 for i in range(1, 13)},
+                },
+            )
+            past = list(programme.sessions.filter(scheduled_at__lt=now).order_by("scheduled_at"))
+            cutoff = len(past) if username != "dirk" else len(past) - 4  # dirk stopped
+            for index, session in enumerate(past[:cutoff]):
+                if index % 10 >= round(share * 10):
+                    continue
+                if session.supervised:
+                    attendance_register(
+                        actor=physio.user, session=session, status="attended", therapist=physio
+                    )
+                flare = username == "bert" and index >= len(past) - 3
+                session_log_upsert(
+                    patient=patient,
+                    log_id=uuid.uuid5(uuid.NAMESPACE_URL, f"demo/{username}/{session.pk}"),
+                    data={
+                        "planned_session": session.pk,
+                        "performed_at": session.scheduled_at + timedelta(minutes=5),
+                        "status": "completed",
+                        "pain_before": before,
+                        "pain_during_max": during if flare else min(during, 5),
+                        "pain_next_morning": morning if flare else before,
+                        "exertion": 5,
+                    },
+                )
+            for weeks_ago, nrs in (
+                (3, before),
+                (2, before + (1 if username == "bert" else 0)),
+                (1, before + (2 if username == "bert" else 0)),
+            ):
+                day = timezone.localdate() - timedelta(weeks=weeks_ago)
+                weekly_pain_report(
+                    patient=patient,
+                    week_start=day - timedelta(days=day.weekday()),
+                    nrs=nrs,
+                    reported_at=now - timedelta(weeks=weeks_ago),
+                )
+            alerts_for_dropout(programme=programme, now=now)
 
     def _load(self) -> None:
         practice, _created = Practice.objects.get_or_create(
@@ -97,3 +187,4 @@ class Command(BaseCommand):
             coverage_add(
                 patient=patient, insurer=insurer, member_number=member, valid_from=date(2026, 1, 1)
             )
+        self._history(physios)

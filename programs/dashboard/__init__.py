@@ -1,0 +1,1 @@
+"""Server-rendered pages for physiotherapists (session login, no CDN, no JavaScript needed)."""

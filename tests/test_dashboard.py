@@ -1,0 +1,90 @@
+"""The physiotherapist's dashboard (server-rendered): who may see it, what it shows, and
+acknowledging an alert. The browser test (tests/test_browser.py) drives it in Chromium."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import time_machine
+
+from programs.models import AccessLogEntry, AlertStatus
+from tests.conftest import ACTORS
+
+AMS = ZoneInfo("Europe/Amsterdam")
+
+
+def test_dashboard_access_by_role(world, client):
+    outcomes = {}
+    for actor in ACTORS:
+        client.logout()
+        if world.user(actor) is not None:
+            client.force_login(world.user(actor))
+        outcomes[actor] = client.get("/dashboard/").status_code
+    assert outcomes == {
+        "owner": 403,
+        "other_patient": 403,
+        "physio": 200,
+        "other_physio": 200,
+        "insurer": 403,
+        "other_insurer": 403,
+        "staff": 403,
+        "anonymous": 302,
+    }
+
+
+def test_caseload_lists_the_practice_and_links_to_patients(world, client, flare):
+    client.force_login(world.physio.user)
+    html = client.get("/dashboard/?filter=alerts").content.decode()
+    assert str(world.owner) in html and str(world.other_patient) not in html
+    assert f"/dashboard/patients/{world.owner.pk}/" in html
+    assert AccessLogEntry.objects.filter(resource="dashboard:caseload").exists()
+
+
+def test_patient_page_draws_charts_and_lists_alerts(world, client, flare):
+    with time_machine.travel(datetime(2027, 3, 2, 9, tzinfo=AMS)):
+        client.force_login(world.physio.user)
+        html = client.get(
+            f"/dashboard/patients/{world.owner.pk}/", HTTP_ACCEPT_LANGUAGE="en"
+        ).content.decode()
+    assert 'class="chart chart-pain"' in html and "<polyline" in html
+    assert 'class="chart chart-adherence"' in html and 'class="bar good"' in html
+    assert "pain during exercise above 5 (P1)" in html
+    assert "Acknowledge" in html
+
+
+def test_the_patient_page_is_dutch_when_asked(world, client, flare):
+    client.force_login(world.physio.user)
+    html = client.get(
+        f"/dashboard/patients/{world.owner.pk}/", HTTP_ACCEPT_LANGUAGE="nl"
+    ).content.decode()
+    assert "Bevestigen" in html and "Pijn" in html
+
+
+def test_another_practices_patient_is_a_404(world, client, flare):
+    client.force_login(world.other_physio.user)
+    assert client.get(f"/dashboard/patients/{world.owner.pk}/").status_code == 404
+    response = client.post(f"/dashboard/alerts/{flare.pk}/acknowledge/")
+    assert response.status_code == 404
+    flare.refresh_from_db()
+    assert flare.status == AlertStatus.OPEN
+
+
+def test_acknowledge_then_resolve_from_the_page(world, client, flare):
+    client.force_login(world.physio.user)
+    response = client.post(f"/dashboard/alerts/{flare.pk}/acknowledge/")
+    assert response.status_code == 302
+    flare.refresh_from_db()
+    assert (flare.status, flare.acknowledged_by) == (AlertStatus.ACKNOWLEDGED, world.physio.user)
+    client.post(f"/dashboard/alerts/{flare.pk}/resolve/", {"note": "rustiger opgebouwd"})
+    flare.refresh_from_db()
+    assert (flare.status, flare.resolution_note) == (AlertStatus.RESOLVED, "rustiger opgebouwd")
+
+
+def test_alert_actions_need_a_post_and_a_csrf_token(world, flare):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.physio.user)
+    assert client.get(f"/dashboard/alerts/{flare.pk}/acknowledge/").status_code == 405
+    assert client.post(f"/dashboard/alerts/{flare.pk}/acknowledge/").status_code == 403
+    flare.refresh_from_db()
+    assert flare.status == AlertStatus.OPEN
