@@ -318,6 +318,17 @@ CLINICALLY_IMPORTANT_CHANGE = env.json(
         "psfs": {"points": 2},
     },
 )
+# DOMAIN.md §5 R8: codes on a claim, kept as data. CSI 012: the first 12 treatments for
+# osteoarthritis of hip or knee; 009: beyond them. Vektis diagnosis codes 6223 hip, 7023 knee.
+REIMBURSEMENT_CODES = env.json(
+    "REIMBURSEMENT_CODES",
+    default={
+        "csi_covered": "012",
+        "csi_beyond_limit": "009",
+        "diagnosis": {"6223": "hip", "7023": "knee"},
+        "default_diagnosis": "6223",
+    },
+)
 # Sync: changes younger than this are sent again on the next pull (late commits, clock skew).
 SYNC_OVERLAP_SECONDS = env.int("SYNC_OVERLAP_SECONDS", default=60)
 

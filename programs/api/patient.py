@@ -15,6 +15,7 @@ from programs.api.schema import ErrorBodySerializer
 from programs.api.shared import (
     DATE_RANGE_PARAMETERS,
     AdherenceSerializer,
+    AllowanceSerializer,
     DateRangeSerializer,
     OffsetDateTimeField,
     OutcomesSerializer,
@@ -24,6 +25,7 @@ from programs.api.shared import (
     SessionLogSerializer,
     SessionSerializer,
     adherence_payload,
+    allowance_text,
     outcomes_payload,
 )
 from programs.errors import NotFoundError, ValidationFailed
@@ -57,6 +59,7 @@ from programs.services.outcome import (
     questionnaire_response_upsert,
     weekly_pain_report,
 )
+from programs.services.reimbursement import allowance_for
 from programs.services.reminder import device_register, device_remove, reminder_settings_update
 from programs.services.session import session_log_upsert
 
@@ -775,3 +778,22 @@ class MyDeviceView(APIView):
     def delete(self, request, device_id):
         device_remove(patient=require_patient(request.user), device_id=device_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MyReimbursementView(APIView):
+    permission_classes = [IsPatient]
+
+    @extend_schema(
+        tags=["patient"],
+        summary="How many of my 12 reimbursed treatments are used, and when the period ends",
+        responses={200: AllowanceSerializer},
+    )
+    def get(self, request):
+        patient = require_patient(request.user)
+        access_log_record(
+            request=request, patients=[patient], action=AccessAction.READ, resource="reimbursement"
+        )
+        allowance = allowance_for(patient=patient)
+        return Response(
+            AllowanceSerializer({**vars(allowance), "text": allowance_text(allowance)}).data
+        )

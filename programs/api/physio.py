@@ -4,6 +4,7 @@ practice. Anything outside the practice is answered with 404."""
 from decimal import Decimal
 from uuid import UUID
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -14,6 +15,7 @@ from rest_framework.views import APIView
 from programs.api.shared import (
     DATE_RANGE_PARAMETERS,
     AdherenceSerializer,
+    AllowanceSerializer,
     DateRangeSerializer,
     DoseInputSerializer,
     ExerciseSerializer,
@@ -27,6 +29,7 @@ from programs.api.shared import (
     SessionSerializer,
     WeeklyPainPointSerializer,
     adherence_payload,
+    allowance_text,
     outcomes_payload,
 )
 from programs.errors import NotFoundError, ValidationFailed
@@ -73,7 +76,8 @@ from programs.services import programme as programme_services
 from programs.services.alert import alert_acknowledge, alert_resolve
 from programs.services.audit import access_log_record
 from programs.services.outcome import performance_test_record, supervised_bounds
-from programs.services.session import attendance_register
+from programs.services.reimbursement import allowance_for, indication_record
+from programs.services.session import attendance_register, treatment_register_extra
 
 TAGS = ["physiotherapist"]
 
@@ -579,22 +583,53 @@ class AttendanceInputSerializer(serializers.Serializer):
     location = serializers.ChoiceField(
         choices=TreatmentLocation.choices, default=TreatmentLocation.PRACTICE
     )
+    same_day_necessary = serializers.BooleanField(
+        default=False,
+        help_text="A second treatment this day that is medically necessary (covered, R9).",
+    )
+    correction_reason = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Needed to change a registration an insurer has already claimed.",
+    )
 
 
 class AttendanceSerializer(serializers.Serializer):
-    session = serializers.UUIDField(source="planned_session_id")
+    session = serializers.UUIDField(source="planned_session_id", allow_null=True)
+    reference = serializers.UUIDField(allow_null=True)
     status = serializers.ChoiceField(choices=AttendanceStatus.choices)
     therapist_agb_code = serializers.CharField(source="therapist.agb_code")
     therapist_name = serializers.CharField(source="therapist.__str__")
     practice_agb_code = serializers.CharField(source="practice.agb_code")
     treated_at = serializers.DateTimeField()
     location = serializers.ChoiceField(choices=TreatmentLocation.choices)
+    same_day_necessary = serializers.BooleanField()
     revision = serializers.IntegerField()
     updated_at = serializers.DateTimeField()
 
 
+def _therapist(request, agb_code: str | None) -> Physiotherapist:
+    """The treating therapist: the caller, or a colleague of the same practice by AGB code."""
+    me = require_physiotherapist(request.user)
+    if not agb_code:
+        return me
+    therapist = (
+        Physiotherapist.objects.filter(agb_code=agb_code, practice_id=me.practice_id)
+        .select_related("user", "practice")
+        .first()
+    )
+    if therapist is None:
+        raise ValidationFailed(
+            fields={"therapist_agb_code": (_("No such therapist in your practice."), "not_found")}
+        )
+    return therapist
+
+
 class AttendanceView(APIView):
     permission_classes = [IsPhysiotherapist]
+    extra_error_codes = ("409",)
 
     @extend_schema(
         tags=TAGS,
@@ -614,25 +649,7 @@ class AttendanceView(APIView):
         data = AttendanceInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        me = require_physiotherapist(request.user)
-        therapist = me
-        if values.get("therapist_agb_code"):
-            therapist = (
-                Physiotherapist.objects.filter(
-                    agb_code=values["therapist_agb_code"], practice_id=me.practice_id
-                )
-                .select_related("user", "practice")
-                .first()
-            )
-            if therapist is None:
-                raise ValidationFailed(
-                    fields={
-                        "therapist_agb_code": (
-                            _("No such therapist in your practice."),
-                            "not_found",
-                        )
-                    }
-                )
+        therapist = _therapist(request, values.get("therapist_agb_code"))
         result = attendance_register(
             actor=request.user,
             session=session,
@@ -640,6 +657,8 @@ class AttendanceView(APIView):
             therapist=therapist,
             treated_at=values.get("treated_at"),
             location=values["location"],
+            same_day_necessary=values["same_day_necessary"],
+            correction_reason=values["correction_reason"],
         )
         _log(request, programme, AccessAction.UPDATE, "attendance", session.pk)
         attendance = Attendance.objects.select_related("therapist__user", "practice").get(
@@ -1079,3 +1098,132 @@ class AlertResolveView(_AlertActionView):
             note=data.validated_data["note"],
         )
         return self._respond(request, alert)
+
+
+# --- Reimbursement --------------------------------------------------------------------------------
+
+
+class IndicationInputSerializer(serializers.Serializer):
+    recorded_on = serializers.DateField()
+    diagnosis_code = serializers.CharField(max_length=4, help_text="Vektis: 6223 hip, 7023 knee.")
+    referral_date = serializers.DateField(required=False, allow_null=True)
+
+    def validate_diagnosis_code(self, value: str) -> str:
+        if value not in settings.REIMBURSEMENT_CODES["diagnosis"]:
+            raise serializers.ValidationError(
+                _("Not a diagnosis code for osteoarthritis of hip or knee."), code="invalid_choice"
+            )
+        return value
+
+
+class IndicationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    recorded_on = serializers.DateField()
+    diagnosis_code = serializers.CharField()
+    referral_date = serializers.DateField(allow_null=True)
+    recorded_by = serializers.CharField(source="recorded_by.agb_code")
+
+
+class PatientReimbursementSerializer(AllowanceSerializer):
+    indications = IndicationSerializer(many=True)
+
+
+class PatientReimbursementView(APIView):
+    permission_classes = [IsPhysiotherapist]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="A patient's reimbursed treatments used (the count the patient sees too)",
+        responses={200: PatientReimbursementSerializer},
+    )
+    def get(self, request, patient_id):
+        patient = _patient_or_404(request, patient_id)
+        allowance = allowance_for(patient=patient)
+        access_log_record(
+            request=request, patients=[patient], action=AccessAction.READ, resource="reimbursement"
+        )
+        payload = {
+            **vars(allowance),
+            "text": allowance_text(allowance),
+            "indications": patient.indications.select_related("recorded_by").order_by(
+                "recorded_on"
+            ),
+        }
+        return Response(PatientReimbursementSerializer(payload).data)
+
+
+class PatientIndicationsView(APIView):
+    permission_classes = [IsPhysiotherapist]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Record a (new) indication: after a period ended it opens a new allowance (R5)",
+        request=IndicationInputSerializer,
+        responses={201: IndicationSerializer},
+    )
+    def post(self, request, patient_id):
+        patient = _patient_or_404(request, patient_id)
+        data = IndicationInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        indication = indication_record(
+            physiotherapist=require_physiotherapist(request.user),
+            patient=patient,
+            **data.validated_data,
+        )
+        access_log_record(
+            request=request,
+            patients=[patient],
+            action=AccessAction.CREATE,
+            resource="indication",
+            object_id=indication.pk,
+        )
+        return Response(IndicationSerializer(indication).data, status=status.HTTP_201_CREATED)
+
+
+class ExtraTreatmentInputSerializer(serializers.Serializer):
+    treated_at = OffsetDateTimeField()
+    therapist_agb_code = serializers.RegexField(
+        r"^\d{8}$", required=False, help_text="Default: you."
+    )
+    location = serializers.ChoiceField(
+        choices=TreatmentLocation.choices, default=TreatmentLocation.PRACTICE
+    )
+    same_day_necessary = serializers.BooleanField(default=False)
+    correction_reason = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default=""
+    )
+
+
+class ExtraTreatmentView(APIView):
+    permission_classes = [IsPhysiotherapist]
+    extra_error_codes = ("409",)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Register a treatment outside the plan (idempotent by your reference)",
+        request=ExtraTreatmentInputSerializer,
+        responses={200: AttendanceSerializer, 201: AttendanceSerializer},
+    )
+    def put(self, request, patient_id, reference):
+        patient = _patient_or_404(request, patient_id)
+        data = ExtraTreatmentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        therapist = _therapist(request, values.pop("therapist_agb_code", None))
+        result = treatment_register_extra(
+            actor=request.user, patient=patient, reference=reference, therapist=therapist, **values
+        )
+        access_log_record(
+            request=request,
+            patients=[patient],
+            action=AccessAction.UPDATE,
+            resource="treatment",
+            object_id=result.attendance.pk,
+        )
+        attendance = Attendance.objects.select_related("therapist__user", "practice").get(
+            pk=result.attendance.pk
+        )
+        return Response(
+            AttendanceSerializer(attendance).data,
+            status=status.HTTP_201_CREATED if result.outcome == "created" else status.HTTP_200_OK,
+        )

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
@@ -486,3 +487,30 @@ class QuestionnaireResponseSerializer(serializers.Serializer):
 
     def get_scores(self, response) -> dict[str, float]:
         return {score.measure: score.value for score in response.scores.all()}
+
+
+# --- Reimbursement count ------------------------------------------------------------------------
+
+
+def allowance_text(allowance) -> str:
+    """The sentence patient and physiotherapist both see, in their language."""
+    if allowance.period_end is None:
+        return _("No reimbursed treatments used yet (%(allowance)s available).") % {
+            "allowance": allowance.allowance
+        }
+    return _("%(used)s of %(allowance)s reimbursed treatments used, period ends %(date)s.") % {
+        "used": allowance.used,
+        "allowance": allowance.allowance,
+        "date": date_format(allowance.period_end, "j F Y"),
+    }
+
+
+class AllowanceSerializer(serializers.Serializer):
+    used = serializers.IntegerField()
+    allowance = serializers.IntegerField()
+    remaining = serializers.IntegerField()
+    period_start = serializers.DateField(allow_null=True)
+    period_end = serializers.DateField(allow_null=True)
+    text = serializers.CharField(
+        help_text='e.g. "7 of 12 reimbursed treatments used, period ends 14 March 2027".'
+    )

@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from programs.api import account, patient, physio
+from programs.api import account, insurer, patient, physio
 
 urlpatterns = [
     path("auth/token/", account.TokenObtainView.as_view(), name="auth-token"),
@@ -48,6 +48,7 @@ urlpatterns = [
         name="me-reminder-settings",
     ),
     path("me/devices/", patient.MyDevicesView.as_view(), name="me-devices"),
+    path("me/reimbursement/", patient.MyReimbursementView.as_view(), name="me-reimbursement"),
     path("me/devices/<int:device_id>/", patient.MyDeviceView.as_view(), name="me-device"),
     # physiotherapist
     path("physio/caseload/", physio.CaseloadView.as_view(), name="physio-caseload"),
@@ -63,6 +64,21 @@ urlpatterns = [
         name="physio-alert-resolve",
     ),
     path("physio/patients/", physio.PracticePatientsView.as_view(), name="physio-patients"),
+    path(
+        "physio/patients/<uuid:patient_id>/reimbursement/",
+        physio.PatientReimbursementView.as_view(),
+        name="physio-patient-reimbursement",
+    ),
+    path(
+        "physio/patients/<uuid:patient_id>/treatments/<uuid:reference>/",
+        physio.ExtraTreatmentView.as_view(),
+        name="physio-patient-treatment",
+    ),
+    path(
+        "physio/patients/<uuid:patient_id>/indications/",
+        physio.PatientIndicationsView.as_view(),
+        name="physio-patient-indications",
+    ),
     path(
         "physio/patients/<uuid:patient_id>/progress/",
         physio.PatientProgressView.as_view(),
@@ -151,6 +167,14 @@ urlpatterns = [
         physio.PerformanceTestView.as_view(),
         name="physio-performance-test",
     ),
+    # insurer
+    path("insurer/episodes/", insurer.MemberEpisodesView.as_view(), name="insurer-episodes"),
+    path(
+        "insurer/episodes/export.csv",
+        insurer.EpisodesExportView.as_view(),
+        name="insurer-episodes-export",
+    ),
+    path("insurer/claims/check/", insurer.ClaimCheckView.as_view(), name="insurer-claims-check"),
     # schema
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

@@ -47,6 +47,7 @@ from programs.models.programme import (
     ProgrammeStatus,
     SessionStatus,
 )
+from programs.models.reimbursement import Claim, ClaimVerdict, Indication
 from programs.models.reminder import (
     OPEN_STATUSES,
     DeliveryAttempt,
@@ -90,6 +91,8 @@ __all__ = [
     "AttendanceRevision",
     "AttendanceStatus",
     "ChangeKind",
+    "Claim",
+    "ClaimVerdict",
     "DeliveryAttempt",
     "DeliveryChannel",
     "DeliveryOutcome",
@@ -98,6 +101,7 @@ __all__ = [
     "EndReason",
     "Exercise",
     "ExerciseKind",
+    "Indication",
     "Instrument",
     "InsuranceCoverage",
     "Insurer",

@@ -127,6 +127,11 @@ class Insurer(TimestampedModel):
     uzovi_code = models.CharField(
         _("UZOVI code"), max_length=4, unique=True, validators=[validate_uzovi_code]
     )
+    # R7: some insurers still require a referral for this care.
+    requires_referral = models.BooleanField(_("requires a referral"), default=False)
+    # R6: covered treatments count toward the deductible unless the insurer waives it (for
+    # hip and knee osteoarthritis), from this date on.
+    deductible_waived_from = models.DateField(_("deductible waived from"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("insurer")

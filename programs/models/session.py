@@ -176,12 +176,18 @@ class Attendance(TimestampedModel):
     """The physiotherapist's record of a supervised session: the treatment an insurer pays for
     (DOMAIN.md §5, R1) when attended."""
 
+    # Empty for a treatment outside the plan (an extra one, or a second one on a day).
     planned_session = models.OneToOneField(
         PlannedSession,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="attendance",
         verbose_name=_("planned session"),
     )
+    # The key the physiotherapist's client sends for a treatment outside the plan, so that
+    # registering it again does not add a second one.
+    reference = models.UUIDField(null=True, blank=True, unique=True)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="attendances")
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     therapist = models.ForeignKey(
@@ -189,6 +195,10 @@ class Attendance(TimestampedModel):
     )
     status = models.CharField(_("status"), max_length=24, choices=AttendanceStatus.choices)
     treated_at = models.DateTimeField(_("treated at"))
+    # R9: a second treatment on one day is covered only when medically necessary.
+    same_day_necessary = models.BooleanField(
+        _("second treatment this day is medically necessary"), default=False
+    )
     location = models.CharField(
         _("location"),
         max_length=10,
@@ -208,6 +218,10 @@ class Attendance(TimestampedModel):
             models.CheckConstraint(
                 condition=Q(status__in=AttendanceStatus.values), name="attendance_status_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(planned_session__isnull=False) | Q(reference__isnull=False),
+                name="attendance_planned_or_referenced",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -222,6 +236,8 @@ class AttendanceRevision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     body = models.JSONField()
+    # Why a registration that was already claimed was changed (a recorded correction).
+    correction_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["attendance", "revision"]

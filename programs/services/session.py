@@ -22,6 +22,7 @@ from programs.models import (
     Attendance,
     AttendanceRevision,
     AttendanceStatus,
+    Claim,
     LogStatus,
     Patient,
     Physiotherapist,
@@ -344,6 +345,41 @@ class AttendanceResult:
     outcome: str
 
 
+def _change_attendance(
+    current: Attendance, values: dict, actor: User, correction_reason: str
+) -> tuple[Attendance, str]:
+    """Update a registration, keeping the previous one. Once claimed by an insurer, only as a
+    correction with a reason (recorded with it)."""
+    if all(getattr(current, key) == value for key, value in values.items()):
+        return current, "unchanged"
+    if Claim.objects.filter(attendance=current).exists() and not correction_reason.strip():
+        raise ConflictError(
+            _("This treatment has been claimed: change it as a correction, with a reason."),
+            code="attendance_claimed",
+            fields={"correction_reason": (_("Give the reason for the correction."), "required")},
+        )
+    AttendanceRevision.objects.create(
+        attendance=current,
+        revision=current.revision,
+        replaced_by=actor,
+        correction_reason=correction_reason.strip(),
+        body={
+            "status": current.status,
+            "therapist": current.therapist.agb_code,
+            "treated_at": current.treated_at.isoformat(),
+            "location": current.location,
+            "same_day_necessary": current.same_day_necessary,
+            "registered_by": current.registered_by_id,
+        },
+    )
+    for key, value in values.items():
+        setattr(current, key, value)
+    current.registered_by = actor
+    current.revision += 1
+    current.save()
+    return current, "updated"
+
+
 @transaction.atomic
 def attendance_register(
     *,
@@ -353,12 +389,16 @@ def attendance_register(
     therapist: Physiotherapist,
     treated_at: datetime | None = None,
     location: TreatmentLocation = TreatmentLocation.PRACTICE,
+    same_day_necessary: bool = False,
+    correction_reason: str = "",
 ) -> AttendanceResult:
     """Register a supervised session as attended, a no-show, or cancelled by the practice,
     with the therapist who treated (DOMAIN.md §4-5: the record the insurer check counts).
 
     One attendance per planned session (a one-to-one key): registering again updates it, and
-    the previous registration is kept. A session cancelled by the practice stops being due."""
+    the previous registration is kept. A session cancelled by the practice stops being due.
+    Once an insurer has claimed the treatment it changes only as a correction with a reason,
+    which is recorded with the previous registration."""
     session = (
         PlannedSession.objects.select_for_update()
         .select_related("programme__patient")
@@ -390,6 +430,7 @@ def attendance_register(
         "therapist": therapist,
         "treated_at": treated_at,
         "location": location,
+        "same_day_necessary": same_day_necessary,
     }
     current = Attendance.objects.select_for_update().filter(planned_session=session).first()
     if current is None:
@@ -402,28 +443,9 @@ def attendance_register(
         )
         outcome = "created"
     else:
-        attendance = current
-        unchanged = all(getattr(current, key) == value for key, value in values.items())
-        if unchanged:
-            return AttendanceResult(attendance=current, outcome="unchanged")
-        AttendanceRevision.objects.create(
-            attendance=current,
-            revision=current.revision,
-            replaced_by=actor,
-            body={
-                "status": current.status,
-                "therapist": current.therapist.agb_code,
-                "treated_at": current.treated_at.isoformat(),
-                "location": current.location,
-                "registered_by": current.registered_by_id,
-            },
-        )
-        for key, value in values.items():
-            setattr(attendance, key, value)
-        attendance.registered_by = actor
-        attendance.revision += 1
-        attendance.save()
-        outcome = "updated"
+        attendance, outcome = _change_attendance(current, values, actor, correction_reason)
+        if outcome == "unchanged":
+            return AttendanceResult(attendance=attendance, outcome=outcome)
 
     # Cancelled by the practice: no longer due, no reminder. Reverting makes it due again.
     if status == AttendanceStatus.CANCELLED_BY_PRACTICE:
@@ -438,3 +460,55 @@ def attendance_register(
     session.save(update_fields=["status", "cancel_reason", "updated_at"])
     sync_changes_record(patient_id=patient.pk, entity=SyncEntity.SESSION, ids=[session.pk])
     return AttendanceResult(attendance=attendance, outcome=outcome)
+
+
+@transaction.atomic
+def treatment_register_extra(
+    *,
+    actor: User,
+    patient: Patient,
+    reference: UUID,
+    therapist: Physiotherapist,
+    treated_at: datetime,
+    location: TreatmentLocation = TreatmentLocation.PRACTICE,
+    same_day_necessary: bool = False,
+    correction_reason: str = "",
+) -> AttendanceResult:
+    """A treatment outside the plan (an extra one, or a second one on the same day), attended
+    by definition (R1). Keyed by the client's ``reference``: registering it again updates it."""
+    if therapist.practice_id != patient.practice_id:
+        raise ValidationFailed(
+            fields={"therapist": (_("No such therapist in your practice."), "not_found")}
+        )
+    if treated_at > timezone.now() + CLOCK_SKEW:
+        raise ValidationFailed(
+            fields={
+                "treated_at": (_("A treatment cannot be registered in advance."), "in_the_future")
+            }
+        )
+    values = {
+        "status": AttendanceStatus.ATTENDED,
+        "therapist": therapist,
+        "treated_at": treated_at,
+        "location": location,
+        "same_day_necessary": same_day_necessary,
+    }
+    current = Attendance.objects.select_for_update().filter(reference=reference).first()
+    if current is not None:
+        if current.patient_id != patient.pk:
+            raise NotFoundError(_("Treatment not found."))
+        attendance, outcome = _change_attendance(current, values, actor, correction_reason)
+        return AttendanceResult(attendance=attendance, outcome=outcome)
+    try:
+        with transaction.atomic():
+            attendance = Attendance.objects.create(
+                reference=reference,
+                patient=patient,
+                practice_id=patient.practice_id,
+                registered_by=actor,
+                **values,
+            )
+    except IntegrityError:  # the same reference registered at the same moment
+        attendance = Attendance.objects.get(reference=reference, patient=patient)
+        return AttendanceResult(attendance=attendance, outcome="unchanged")
+    return AttendanceResult(attendance=attendance, outcome="created")

@@ -1,0 +1,284 @@
+"""The insurer's API (`/api/v1/insurer/...`): the 12-treatment check for its own members only,
+and nothing clinical: member, dates, practice and therapist codes, attendance, the verdict and
+its reason (DOMAIN.md §5-6). Every read is in the access log."""
+
+import csv
+from collections import Counter
+
+from django.conf import settings
+from django.http import StreamingHttpResponse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from programs.api.errors import as_application_error
+from programs.api.schema import ErrorBodySerializer
+from programs.errors import NotFoundError, ValidationFailed
+from programs.models import AccessAction, ClaimVerdict, InsuranceCoverage
+from programs.permissions import IsInsurer, require_insurer
+from programs.services.audit import access_log_record
+from programs.services.reimbursement import claims_check, insurer_episodes, member_patients
+
+TAGS = ["insurer"]
+MAX_LINES = 10_000
+EXPORT_CHUNK = 500
+
+
+class ClaimLineSerializer(serializers.Serializer):
+    line_id = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, help_text="Yours; returned as is."
+    )
+    member_number = serializers.CharField(max_length=32)
+    date = serializers.DateField(help_text="Date of the treatment claimed.")
+    practice_agb = serializers.RegexField(r"^\d{8}$", help_text="AGB code of the practice.")
+    therapist_agb = serializers.RegexField(r"^\d{8}$", help_text="AGB code of the therapist.")
+    diagnosis_code = serializers.CharField(max_length=4, help_text="Vektis: 6223 hip, 7023 knee.")
+
+    def validate_diagnosis_code(self, value: str) -> str:
+        if value not in settings.REIMBURSEMENT_CODES["diagnosis"]:
+            raise serializers.ValidationError(
+                _("Not a diagnosis code for osteoarthritis of hip or knee."), code="invalid_choice"
+            )
+        return value
+
+
+class ClaimCheckSerializer(serializers.Serializer):
+    lines = serializers.ListField(
+        child=serializers.DictField(),
+        min_length=1,
+        max_length=MAX_LINES,
+        help_text="Claim lines: member_number, date, practice_agb, therapist_agb, diagnosis_code.",
+    )
+    dry_run = serializers.BooleanField(
+        default=False, help_text="Judge only; do not record the lines as claimed."
+    )
+
+
+class ClaimResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    line_id = serializers.CharField(allow_null=True)
+    verdict = serializers.ChoiceField(choices=ClaimVerdict.choices, allow_null=True)
+    number = serializers.IntegerField(allow_null=True, help_text="1-12 when covered.")
+    deductible_applies = serializers.BooleanField(allow_null=True)
+    csi_code = serializers.CharField(help_text="012 covered, 009 beyond the 12.")
+    episode_start = serializers.DateField(allow_null=True)
+    episode_end = serializers.DateField(allow_null=True)
+    error = ErrorBodySerializer(allow_null=True, help_text="Why the line could not be judged.")
+
+
+class ClaimCheckResponseSerializer(serializers.Serializer):
+    results = ClaimResultSerializer(many=True)
+    summary = serializers.DictField(child=serializers.IntegerField())
+
+
+class ClaimCheckView(APIView):
+    permission_classes = [IsInsurer]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Check a batch of claim lines against the 12-treatment rule",
+        description=(
+            "A verdict per line: covered (with its number 1-12 and whether the deductible "
+            "applies), over_limit, outside_period, same_day, not_attended, "
+            "no_matching_treatment, no_referral, duplicate_claim, not_our_member. Invalid "
+            "lines get an error of their own; the others are still judged. Lines that match a "
+            "treatment are recorded as claimed unless dry_run is true."
+        ),
+        request=ClaimCheckSerializer,
+        responses={200: ClaimCheckResponseSerializer},
+    )
+    def post(self, request):
+        insurer = require_insurer(request.user)
+        batch = ClaimCheckSerializer(data=request.data)
+        batch.is_valid(raise_exception=True)
+        valid, results = [], {}
+        for index, raw in enumerate(batch.validated_data["lines"]):
+            line = ClaimLineSerializer(data=raw)
+            line_id = raw.get("line_id") if isinstance(raw.get("line_id"), str) else None
+            if line.is_valid():
+                valid.append({"index": index, **line.validated_data})
+                continue
+            error = as_application_error(serializers.ValidationError(line.errors))
+            results[index] = {
+                "index": index,
+                "line_id": line_id,
+                "verdict": None,
+                "number": None,
+                "deductible_applies": None,
+                "csi_code": "",
+                "episode_start": None,
+                "episode_end": None,
+                "error": error.as_payload()["error"],
+            }
+        judged = claims_check(
+            insurer=insurer, lines=valid, record=not batch.validated_data["dry_run"]
+        )
+        by_index = {line["index"]: line for line in valid}
+        for result in judged:
+            results[result.index] = {
+                "index": result.index,
+                "line_id": by_index[result.index].get("line_id"),
+                "verdict": result.verdict,
+                "number": result.number,
+                "deductible_applies": result.deductible_applies,
+                "csi_code": result.csi_code,
+                "episode_start": result.episode_start,
+                "episode_end": result.episode_end,
+                "error": None,
+            }
+        members = InsuranceCoverage.objects.filter(
+            insurer=insurer, member_number__in={line["member_number"] for line in valid}
+        ).values_list("patient_id", flat=True)
+        access_log_record(
+            request=request, patients=members, action=AccessAction.READ, resource="claims_check"
+        )
+        ordered = [results[index] for index in sorted(results)]
+        summary = Counter(row["verdict"] or "invalid" for row in ordered)
+        return Response({"results": ordered, "summary": dict(summary)})
+
+
+class TreatmentRowSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    practice_agb = serializers.CharField()
+    therapist_agb = serializers.CharField()
+    attended = serializers.BooleanField()
+    covered = serializers.BooleanField()
+    number = serializers.IntegerField(allow_null=True)
+    reason = serializers.CharField(help_text="Why not covered (empty when covered).")
+    deductible_applies = serializers.BooleanField(allow_null=True)
+    claimed = serializers.CharField(allow_null=True, help_text="Your verdict, if claimed.")
+
+
+class EpisodeSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField(help_text="The last day of the 12-month period (R2).")
+    allowance = serializers.IntegerField()
+    used = serializers.IntegerField()
+    remaining = serializers.IntegerField()
+    diagnosis_code = serializers.CharField()
+    referral = serializers.BooleanField()
+    treatments = TreatmentRowSerializer(many=True)
+
+
+class MemberEpisodesSerializer(serializers.Serializer):
+    member_number = serializers.CharField()
+    episodes = EpisodeSerializer(many=True)
+    other_registrations = TreatmentRowSerializer(
+        many=True, help_text="Registrations in no episode (not attended before any treatment)."
+    )
+
+
+class MemberEpisodesView(APIView):
+    permission_classes = [IsInsurer]
+    extra_error_codes = ("404",)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Episodes of one member: period, treatments used and remaining, per treatment",
+        parameters=[OpenApiParameter("member_number", str, required=True)],
+        responses={200: MemberEpisodesSerializer},
+    )
+    def get(self, request):
+        insurer = require_insurer(request.user)
+        member_number = request.query_params.get("member_number", "").strip()
+        if not member_number or len(member_number) > 32:
+            raise ValidationFailed(
+                fields={"member_number": (_("Give the member number."), "required")}
+            )
+        periods = member_patients(insurer=insurer, member_number=member_number)
+        if not periods:
+            raise NotFoundError(_("Not one of your members."), code="not_our_member")
+        rows = list(insurer_episodes(insurer=insurer, periods_by_patient=periods))
+        access_log_record(
+            request=request, patients=periods, action=AccessAction.READ, resource="episodes"
+        )
+        episodes = [episode for row in rows for episode in row["episodes"]]
+        loose = [item for row in rows for item in row["other_registrations"]]
+        return Response(
+            MemberEpisodesSerializer(
+                {"member_number": member_number, "episodes": episodes, "other_registrations": loose}
+            ).data
+        )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+EXPORT_COLUMNS = [
+    "member_number",
+    "episode_start",
+    "episode_end",
+    "used",
+    "remaining",
+    "date",
+    "practice_agb",
+    "therapist_agb",
+    "attended",
+    "covered",
+    "number",
+    "reason",
+    "deductible_applies",
+    "claimed",
+]
+
+
+class EpisodesExportView(APIView):
+    permission_classes = [IsInsurer]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="All members' episodes and treatments as CSV (streamed)",
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="One row a treatment.")
+        },
+    )
+    def get(self, request):
+        insurer = require_insurer(request.user)
+        writer = csv.writer(_Echo())
+
+        def rows():
+            yield writer.writerow(EXPORT_COLUMNS)
+            coverages = (
+                InsuranceCoverage.objects.filter(insurer=insurer)
+                .order_by("patient_id", "valid_from")
+                .values_list("patient_id", "member_number", "valid_from", "valid_to")
+            )
+            chunk: dict = {}
+            numbers: dict = {}
+            for patient_id, member, valid_from, valid_to in coverages.iterator(chunk_size=2000):
+                if patient_id not in chunk and len(chunk) >= EXPORT_CHUNK:
+                    yield from _export_chunk(request, insurer, chunk, numbers, writer)
+                    chunk, numbers = {}, {}
+                chunk.setdefault(patient_id, []).append((valid_from, valid_to))
+                numbers[patient_id] = member
+            if chunk:
+                yield from _export_chunk(request, insurer, chunk, numbers, writer)
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="episodes.csv"'
+        return response
+
+
+def _export_chunk(request, insurer, periods, numbers, writer):
+    access_log_record(
+        request=request, patients=list(periods), action=AccessAction.EXPORT, resource="episodes"
+    )
+    for row in insurer_episodes(insurer=insurer, periods_by_patient=periods):
+        member = numbers[row["patient_id"]]
+        for episode in row["episodes"]:
+            for treatment in episode["treatments"]:
+                yield writer.writerow(
+                    [
+                        member,
+                        episode["start"],
+                        episode["end"],
+                        episode["used"],
+                        episode["remaining"],
+                        *(treatment[column] for column in EXPORT_COLUMNS[5:]),
+                    ]
+                )

@@ -1,0 +1,527 @@
+"""The insurer's 12-treatment check (DOMAIN.md §5) through the API: each rule at its edges,
+members who change insurer, duplicates, other practices, non-members, the CSV export, the
+count patients and physiotherapists see, and an insurer refused everywhere else."""
+
+import csv
+import io
+import uuid
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import get_resolver
+
+from programs.models import (
+    AccessLogEntry,
+    Attendance,
+    Claim,
+    Indication,
+    InsuranceCoverage,
+    PlannedSession,
+    Programme,
+)
+from tests.access import check_access
+from tests.factories import InsurerFactory
+
+AMS = ZoneInfo("Europe/Amsterdam")
+
+
+def register(world, days, status="attended", hour=10, necessary=False, patient=None):
+    """Supervised sessions on these days with the physiotherapist's registration, written
+    directly (the rules are what is under test; attendance_register is tested elsewhere)."""
+    patient = patient or world.owner
+    physio = world.physio
+    programme = Programme.objects.filter(patient=patient).first() or Programme.objects.create(
+        patient=patient,
+        enrolled_by=physio,
+        name_nl="Heup",
+        name_en="Hip",
+        start_date=days[0],
+        weeks=12,
+        weekdays=[0, 3],
+        session_time=time(hour, 0),
+        time_zone="Europe/Amsterdam",
+        supervised_weekdays=[0, 3],
+        status="completed",
+    )
+    made = []
+    for day in days:
+        at = datetime.combine(day, time(hour, 0), tzinfo=AMS)
+        session = PlannedSession.objects.create(
+            programme=programme,
+            week=1,
+            scheduled_at=at,
+            local_date=day,
+            supervised=True,
+            status="scheduled" if status != "cancelled_by_practice" else "cancelled",
+        )
+        made.append(
+            Attendance.objects.create(
+                planned_session=session,
+                patient=patient,
+                practice_id=patient.practice_id,
+                therapist=physio,
+                status=status,
+                treated_at=at,
+                same_day_necessary=necessary,
+                registered_by=physio.user,
+            )
+        )
+    return made
+
+
+def line(world, day, **overrides):
+    return {
+        "member_number": "111111111",
+        "date": day.isoformat(),
+        "practice_agb": world.physio.practice.agb_code,
+        "therapist_agb": world.physio.agb_code,
+        "diagnosis_code": "6223",
+        **overrides,
+    }
+
+
+def check(world, lines, actor="insurer", **extra):
+    response = world.client(actor).post(
+        "/api/v1/insurer/claims/check/", {"lines": lines, **extra}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    return response.json()["results"]
+
+
+def weekly(first, count):
+    return [first + timedelta(weeks=i) for i in range(count)]
+
+
+@pytest.fixture
+def covered_since_2018(world):
+    InsuranceCoverage.objects.filter(patient=world.owner).update(valid_from=date(2018, 1, 1))
+
+
+class TestRules:
+    def test_the_12th_is_covered_and_the_13th_is_over_the_limit(self, world):
+        days = weekly(date(2026, 3, 2), 13)
+        register(world, days)
+        results = check(world, [line(world, day) for day in days])
+        assert [r["number"] for r in results[:12]] == list(range(1, 13))
+        assert all(r["verdict"] == "covered" and r["csi_code"] == "012" for r in results[:12])
+        assert (results[12]["verdict"], results[12]["number"], results[12]["csi_code"]) == (
+            "over_limit",
+            None,
+            "009",
+        )
+
+    def test_kngf_example_1_april_last_day_inside_first_day_outside(
+        self, world, covered_since_2018
+    ):
+        register(world, [date(2018, 4, 1), date(2019, 3, 31), date(2019, 4, 1)])
+        results = check(
+            world, [line(world, d) for d in (date(2018, 4, 1), date(2019, 3, 31), date(2019, 4, 1))]
+        )
+        assert [(r["verdict"], r["number"]) for r in results] == [
+            ("covered", 1),
+            ("covered", 2),
+            ("outside_period", None),
+        ]
+        assert (results[0]["episode_start"], results[0]["episode_end"]) == (
+            "2018-04-01",
+            "2019-03-31",
+        )
+
+    def test_first_treatment_on_29_february(self, world):
+        InsuranceCoverage.objects.filter(patient=world.owner).update(valid_from=date(2028, 1, 1))
+        register(world, [date(2028, 2, 29), date(2029, 2, 28), date(2029, 3, 1)])
+        results = check(
+            world,
+            [line(world, d) for d in (date(2028, 2, 29), date(2029, 2, 28), date(2029, 3, 1))],
+        )
+        assert [r["verdict"] for r in results] == ["covered", "covered", "outside_period"]
+        assert results[0]["episode_end"] == "2029-02-28"
+
+    def test_a_new_indication_after_the_period_gives_a_new_allowance(self, world):
+        register(world, [*weekly(date(2026, 1, 5), 12), date(2027, 2, 1)])
+        client = world.client("physio")
+        response = client.post(
+            f"/api/v1/physio/patients/{world.owner.pk}/indications/",
+            {"recorded_on": "2027-01-20", "diagnosis_code": "7023"},
+            format="json",
+        )
+        assert response.status_code == 201
+        (result,) = check(world, [line(world, date(2027, 2, 1), diagnosis_code="7023")])
+        assert (result["verdict"], result["number"], result["episode_start"]) == (
+            "covered",
+            1,
+            "2027-02-01",
+        )
+
+    def test_no_shows_cancellations_and_home_sessions_never_count(self, world):
+        register(world, [date(2026, 3, 2)], status="no_show")
+        register(world, [date(2026, 3, 5)], status="cancelled_by_practice")
+        register(world, [date(2026, 3, 9), date(2026, 3, 12)])
+        results = check(
+            world,
+            [
+                line(world, date(2026, 3, 2)),
+                line(world, date(2026, 3, 5)),
+                line(world, date(2026, 3, 7)),  # a home session: nothing registered
+                line(world, date(2026, 3, 9)),
+                line(world, date(2026, 3, 12)),
+            ],
+        )
+        assert [(r["verdict"], r["number"]) for r in results] == [
+            ("not_attended", None),
+            ("not_attended", None),
+            ("no_matching_treatment", None),
+            ("covered", 1),
+            ("covered", 2),
+        ]
+
+    def register_extra(self, world, day, hour, necessary=False):
+        """A second treatment that day, outside the plan, through the API."""
+        response = world.client("physio").put(
+            f"/api/v1/physio/patients/{world.owner.pk}/treatments/{uuid.uuid4()}/",
+            {
+                "treated_at": datetime.combine(day, time(hour), tzinfo=AMS).isoformat(),
+                "same_day_necessary": necessary,
+            },
+            format="json",
+        )
+        assert response.status_code == 201, response.json()
+
+    def test_two_treatments_on_one_day(self, world):
+        day = date(2026, 3, 2)
+        register(world, [day], hour=9)
+        self.register_extra(world, day, 15)
+        first, second = check(world, [line(world, day), line(world, day)])
+        assert (first["verdict"], first["number"]) == ("covered", 1)
+        assert (second["verdict"], second["number"]) == ("same_day", None)
+
+    def test_a_second_treatment_marked_necessary_is_covered(self, world):
+        day = date(2026, 3, 2)
+        register(world, [day], hour=9)
+        self.register_extra(world, day, 15, necessary=True)
+        results = check(world, [line(world, day), line(world, day)])
+        assert [r["number"] for r in results] == [1, 2]
+
+    def test_referral_required_by_the_insurer(self, world):
+        world.insurer.requires_referral = True
+        world.insurer.save()
+        register(world, [date(2026, 3, 2), date(2026, 3, 5)])
+        (without,) = check(world, [line(world, date(2026, 3, 2))])
+        assert without["verdict"] == "no_referral"
+        Indication.objects.create(
+            patient=world.owner,
+            recorded_on=date(2026, 2, 20),
+            recorded_by=world.physio,
+            diagnosis_code="6223",
+            referral_date=date(2026, 2, 18),
+        )
+        (with_referral,) = check(world, [line(world, date(2026, 3, 5))])
+        assert (with_referral["verdict"], with_referral["number"]) == ("covered", 2)
+
+    def test_deductible_unless_the_insurer_waives_it(self, world):
+        world.insurer.deductible_waived_from = date(2026, 6, 1)
+        world.insurer.save()
+        register(world, [date(2026, 5, 28), date(2026, 6, 1)])
+        before, after = check(
+            world, [line(world, date(2026, 5, 28)), line(world, date(2026, 6, 1))]
+        )
+        assert (before["deductible_applies"], after["deductible_applies"]) == (True, False)
+
+
+class TestClaims:
+    def test_duplicate_lines_in_a_batch_and_in_a_later_batch(self, world):
+        register(world, [date(2026, 3, 2)])
+        first, again = check(world, [line(world, date(2026, 3, 2)), line(world, date(2026, 3, 2))])
+        assert (first["verdict"], again["verdict"]) == ("covered", "duplicate_claim")
+        (later,) = check(world, [line(world, date(2026, 3, 2))])
+        assert later["verdict"] == "duplicate_claim"
+        assert Claim.objects.count() == 1
+
+    def test_a_dry_run_records_nothing(self, world):
+        register(world, [date(2026, 3, 2)])
+        check(world, [line(world, date(2026, 3, 2))], dry_run=True)
+        assert not Claim.objects.exists()
+        (real,) = check(world, [line(world, date(2026, 3, 2))])
+        assert real["verdict"] == "covered"
+
+    def test_a_claim_from_another_practice_matches_no_treatment(self, world):
+        register(world, [date(2026, 3, 2)])
+        results = check(
+            world,
+            [
+                line(world, date(2026, 3, 2), practice_agb=world.other_physio.practice.agb_code),
+                line(world, date(2026, 3, 2), therapist_agb=world.other_physio.agb_code),
+            ],
+        )
+        assert [r["verdict"] for r in results] == ["no_matching_treatment"] * 2
+
+    def test_a_non_member_and_someone_elses_member(self, world):
+        register(world, [date(2026, 3, 2)], patient=world.other_patient)
+        results = check(
+            world,
+            [
+                line(world, date(2026, 3, 2), member_number="999999999"),
+                line(world, date(2026, 3, 2), member_number="222222222"),  # the other insurer's
+            ],
+        )
+        assert [r["verdict"] for r in results] == ["not_our_member", "not_our_member"]
+        response = world.client("insurer").get(
+            "/api/v1/insurer/episodes/", {"member_number": "222222222"}
+        )
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_our_member"
+
+    def test_invalid_lines_get_their_own_error_and_the_rest_is_judged(self, world):
+        register(world, [date(2026, 3, 2)])
+        results = check(
+            world,
+            [
+                line(world, date(2026, 3, 2), practice_agb="12"),
+                {"member_number": "111111111"},
+                line(world, date(2026, 3, 2), diagnosis_code="1234"),
+                line(world, date(2026, 3, 2), line_id="ours-4"),
+            ],
+        )
+        assert list(results[0]["error"]["fields"]) == ["practice_agb"]
+        assert set(results[1]["error"]["fields"]) == {
+            "date",
+            "practice_agb",
+            "therapist_agb",
+            "diagnosis_code",
+        }
+        assert list(results[2]["error"]["fields"]) == ["diagnosis_code"]
+        assert (results[3]["verdict"], results[3]["line_id"], results[3]["error"]) == (
+            "covered",
+            "ours-4",
+            None,
+        )
+
+    def test_too_many_lines_is_a_400(self, world):
+        response = world.client("insurer").post(
+            "/api/v1/insurer/claims/check/",
+            {"lines": [line(world, date(2026, 3, 2))] * 10_001},
+            format="json",
+        )
+        assert response.status_code == 400
+        assert list(response.json()["error"]["fields"]) == ["lines"]
+
+    def test_the_check_reads_in_a_constant_number_of_queries(
+        self, world, django_assert_max_num_queries
+    ):
+        days = weekly(date(2026, 1, 5), 20)
+        register(world, days)
+        client = world.client("insurer")
+        with django_assert_max_num_queries(14):
+            client.post(
+                "/api/v1/insurer/claims/check/",
+                {"lines": [line(world, d) for d in days] * 5},
+                format="json",
+            )
+
+
+class TestMemberChangingInsurer:
+    @pytest.fixture
+    def switched(self, world):
+        """With insurer A until 31 March 2026, then with B; six treatments each side."""
+        other = InsurerFactory(name="Verzekeraar C", uzovi_code="3333")
+        coverage = InsuranceCoverage.objects.get(patient=world.owner)
+        coverage.valid_to = date(2026, 3, 31)
+        coverage.save()
+        InsuranceCoverage.objects.create(
+            patient=world.owner, insurer=other, member_number="C-555", valid_from=date(2026, 4, 1)
+        )
+        from programs.models import InsurerEmployee
+        from tests.factories import UserFactory
+
+        other_user = UserFactory(role="insurer", username="insurer-c")
+        InsurerEmployee.objects.create(user=other_user, insurer=other)
+        register(world, weekly(date(2026, 2, 16), 12))  # 16 Feb .. 4 May
+        return other_user
+
+    def test_each_insurer_sees_only_its_own_treatments_with_the_shared_count(self, world, switched):
+        from tests.conftest import client_for
+
+        a = world.client("insurer").get("/api/v1/insurer/episodes/", {"member_number": "111111111"})
+        c = client_for(switched).get("/api/v1/insurer/episodes/", {"member_number": "C-555"})
+        a_days = [t["date"] for e in a.json()["episodes"] for t in e["treatments"]]
+        c_days = [t["date"] for e in c.json()["episodes"] for t in e["treatments"]]
+        assert all(day <= "2026-03-31" for day in a_days) and len(a_days) == 7
+        assert all(day >= "2026-04-01" for day in c_days) and len(c_days) == 5
+        assert c.json()["episodes"][0]["treatments"][0]["number"] == 8
+        assert a.json()["episodes"][0]["used"] == c.json()["episodes"][0]["used"] == 12
+
+    def test_a_claim_on_the_other_insurers_date_is_not_our_member(self, world, switched):
+        (result,) = check(world, [line(world, date(2026, 4, 6))])
+        assert result["verdict"] == "not_our_member"
+
+
+class TestCorrections:
+    def test_a_claimed_treatment_changes_only_by_a_recorded_correction(self, world):
+        (attendance,) = register(world, [date(2026, 3, 2)])
+        check(world, [line(world, date(2026, 3, 2))])
+        url = (
+            f"/api/v1/physio/programmes/{attendance.planned_session.programme_id}/sessions/"
+            f"{attendance.planned_session_id}/attendance/"
+        )
+        refused = world.client("physio").put(url, {"status": "no_show"}, format="json")
+        assert refused.status_code == 409
+        assert refused.json()["error"]["code"] == "attendance_claimed"
+        corrected = world.client("physio").put(
+            url, {"status": "no_show", "correction_reason": "patient was not there"}, format="json"
+        )
+        assert corrected.status_code == 200
+        revision = attendance.revisions.get()
+        assert (revision.correction_reason, revision.body["status"]) == (
+            "patient was not there",
+            "attended",
+        )
+
+    def test_verdicts_follow_a_changed_registration(self, world):
+        days = weekly(date(2026, 3, 2), 3)
+        first, *_rest = register(world, days)
+        check(world, [line(world, days[2])], dry_run=True)
+        Attendance.objects.filter(pk=first.pk).update(status="no_show")
+        (result,) = check(world, [line(world, days[2])])
+        assert result["number"] == 2  # the no-show no longer counts
+
+
+class TestReads:
+    def test_episodes_of_a_member_and_nothing_clinical(self, world):
+        register(world, weekly(date(2026, 3, 2), 3))
+        register(world, [date(2026, 3, 26)], status="no_show")
+        body = (
+            world.client("insurer")
+            .get("/api/v1/insurer/episodes/", {"member_number": "111111111"})
+            .json()
+        )
+        (episode,) = body["episodes"]
+        assert (episode["start"], episode["end"], episode["used"], episode["remaining"]) == (
+            "2026-03-02",
+            "2027-03-01",
+            3,
+            9,
+        )
+        assert set(episode["treatments"][0]) == {
+            "date",
+            "practice_agb",
+            "therapist_agb",
+            "attended",
+            "covered",
+            "number",
+            "reason",
+            "deductible_applies",
+            "claimed",
+        }
+        assert episode["treatments"][-1]["reason"] == "not_attended"
+        assert AccessLogEntry.objects.filter(
+            patient_id=world.owner.pk, actor_role="insurer", resource="episodes"
+        ).exists()
+
+    def test_the_export_streams_every_member_as_csv(self, world):
+        register(world, weekly(date(2026, 3, 2), 2))
+        register(world, [date(2026, 3, 3)], patient=world.other_patient)  # another insurer's
+        response = world.client("insurer").get("/api/v1/insurer/episodes/export.csv")
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/csv")
+        rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+        assert [(r["member_number"], r["date"], r["number"]) for r in rows] == [
+            ("111111111", "2026-03-02", "1"),
+            ("111111111", "2026-03-09", "2"),
+        ]
+        assert "pain" not in ",".join(rows[0]) and "note" not in ",".join(rows[0])
+        assert AccessLogEntry.objects.filter(action="export", patient_id=world.owner.pk).exists()
+
+    def test_patient_and_physiotherapist_see_the_same_count(self, world):
+        register(world, weekly(date(2026, 9, 14), 7))
+        mine = (
+            world.client("owner").get("/api/v1/me/reimbursement/", HTTP_ACCEPT_LANGUAGE="en").json()
+        )
+        theirs = (
+            world.client("physio")
+            .get(
+                f"/api/v1/physio/patients/{world.owner.pk}/reimbursement/",
+                HTTP_ACCEPT_LANGUAGE="en",
+            )
+            .json()
+        )
+        assert (
+            mine["text"]
+            == theirs["text"]
+            == ("7 of 12 reimbursed treatments used, period ends 13 September 2027.")
+        )
+        dutch = world.client("owner").get("/api/v1/me/reimbursement/", HTTP_ACCEPT_LANGUAGE="nl")
+        assert dutch.json()["text"] == (
+            "7 van 12 vergoede behandelingen gebruikt, termijn loopt tot en met 13 september 2027."
+        )
+
+
+INSURER_ONLY = {
+    "owner": 403,
+    "other_patient": 403,
+    "physio": 403,
+    "other_physio": 403,
+    "insurer": 200,
+    "other_insurer": 200,
+    "staff": 403,
+    "anonymous": 401,
+}
+
+
+def test_insurer_endpoints_access_matrix(world):
+    register(world, [date(2026, 3, 2)])
+    check_access(world, "get", "/api/v1/insurer/episodes/export.csv", INSURER_ONLY)
+    check_access(
+        world,
+        "get",
+        "/api/v1/insurer/episodes/?member_number=111111111",
+        {**INSURER_ONLY, "other_insurer": 404},
+    )
+    check_access(
+        world,
+        "post",
+        "/api/v1/insurer/claims/check/",
+        INSURER_ONLY,
+        {"lines": [line(world, date(2026, 3, 2))], "dry_run": True},
+    )
+
+
+def _api_urls(prefix: str) -> list[str]:
+    """Every URL of the API under ``prefix``, with made-up ids."""
+    urls = []
+    for pattern in get_resolver("programs.api.urls").url_patterns:
+        route = str(pattern.pattern)
+        if not route.startswith(prefix):
+            continue
+        route = route.lstrip("^").rstrip("$")
+        for token, value in (
+            ("<uuid:programme_id>", str(uuid.uuid4())),
+            ("<uuid:session_id>", str(uuid.uuid4())),
+            ("<uuid:patient_id>", str(uuid.uuid4())),
+            ("<uuid:log_id>", str(uuid.uuid4())),
+            ("<uuid:response_id>", str(uuid.uuid4())),
+            ("<int:phase_order>", "1"),
+            ("<int:item_id>", "1"),
+            ("<int:alert_id>", "1"),
+            ("<int:device_id>", "1"),
+            ("<uuid:reference>", str(uuid.uuid4())),
+            ("<str:kind>", "tug"),
+            ("(?P<week>[0-9]{4}-W[0-9]{2})", "2026-W48"),
+        ):
+            route = route.replace(token, value)
+        urls.append(f"/api/v1/{route}")
+    return urls
+
+
+@pytest.mark.parametrize("prefix", ["me/", "physio/"])
+def test_an_insurer_is_refused_by_every_patient_and_physio_endpoint(world, prefix):
+    client = world.client("insurer")
+    urls = _api_urls(prefix)
+    assert len(urls) > 10
+    for url in urls:
+        for method in ("get", "post", "put", "patch", "delete"):
+            response = getattr(client, method)(url, {}, format="json")
+            if url == "/api/v1/me/" and method == "get":
+                assert response.status_code == 200  # who am I: the insurer's own account
+                continue
+            assert response.status_code in (403, 405), (method, url, response.status_code)

@@ -1,0 +1,153 @@
+"""The 12-treatment rule (DOMAIN.md §5, R1-R9) as pure functions, at its edges."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from programs.reimbursement import (
+    NOT_ATTENDED,
+    OUTSIDE_PERIOD,
+    OVER_LIMIT,
+    SAME_DAY,
+    Indication,
+    Registration,
+    assess,
+    period_end,
+)
+
+
+def registration(pk, day, attended=True, hour=10, necessary=False):
+    return Registration(
+        id=pk,
+        at=datetime(day.year, day.month, day.day, hour, tzinfo=UTC),
+        day=day,
+        attended=attended,
+        same_day_necessary=necessary,
+    )
+
+
+def weekly(first: date, count: int, start_id=1):
+    return [registration(start_id + i, first + timedelta(weeks=i)) for i in range(count)]
+
+
+class TestPeriodR2:
+    def test_kngf_example_first_treatment_1_april(self):
+        assert period_end(date(2018, 4, 1)) == date(2019, 3, 31)
+
+    def test_29_february_ends_on_28_february(self):
+        assert period_end(date(2028, 2, 29)) == date(2029, 2, 28)
+
+    def test_28_february_ends_on_27_february(self):
+        assert period_end(date(2027, 2, 28)) == date(2028, 2, 27)
+
+    def test_last_day_inside_and_first_day_outside(self):
+        first = registration(1, date(2018, 4, 1))
+        last_inside = registration(2, date(2019, 3, 31))
+        first_outside = registration(3, date(2019, 4, 1))
+        episodes, verdicts = assess([first, last_inside, first_outside])
+        assert (episodes[0].start, episodes[0].end) == (date(2018, 4, 1), date(2019, 3, 31))
+        assert [(v.covered, v.number, v.reason) for v in verdicts] == [
+            (True, 1, ""),
+            (True, 2, ""),
+            (False, None, OUTSIDE_PERIOD),
+        ]
+
+    def test_first_treatment_on_29_february(self):
+        first = registration(1, date(2028, 2, 29))
+        on_28 = registration(2, date(2029, 2, 28))
+        on_1_march = registration(3, date(2029, 3, 1))
+        _episodes, verdicts = assess([first, on_28, on_1_march])
+        assert [v.reason for v in verdicts] == ["", "", OUTSIDE_PERIOD]
+
+
+class TestAllowanceR3:
+    def test_the_12th_is_covered_and_the_13th_is_not(self):
+        episodes, verdicts = assess(weekly(date(2027, 3, 1), 14))
+        assert [v.number for v in verdicts[:12]] == list(range(1, 13))
+        assert [(v.covered, v.reason) for v in verdicts[12:]] == [
+            (False, OVER_LIMIT),
+            (False, OVER_LIMIT),
+        ]
+        assert (episodes[0].used, episodes[0].remaining) == (12, 0)
+
+    def test_the_first_12_by_date_and_time_whatever_order_they_come_in(self):
+        registrations = weekly(date(2027, 3, 1), 13)
+        _episodes, verdicts = assess(list(reversed(registrations)))
+        by_id = {v.registration.id: v for v in verdicts}
+        assert by_id[13].reason == OVER_LIMIT and by_id[1].number == 1
+
+
+class TestAttendanceR1:
+    def test_no_shows_and_cancellations_never_count(self):
+        registrations = [
+            registration(1, date(2027, 3, 1)),
+            registration(2, date(2027, 3, 8), attended=False),
+            registration(3, date(2027, 3, 15)),
+        ]
+        _episodes, verdicts = assess(registrations)
+        assert [(v.covered, v.number, v.reason) for v in verdicts] == [
+            (True, 1, ""),
+            (False, None, NOT_ATTENDED),
+            (True, 2, ""),
+        ]
+
+    def test_an_episode_starts_at_the_first_attended_treatment(self):
+        registrations = [
+            registration(1, date(2027, 3, 1), attended=False),
+            registration(2, date(2027, 3, 8)),
+        ]
+        episodes, _verdicts = assess(registrations)
+        assert episodes[0].start == date(2027, 3, 8)
+
+
+class TestSameDayR9:
+    def test_a_second_treatment_on_one_day_is_not_covered(self):
+        day = date(2027, 3, 1)
+        _episodes, verdicts = assess([registration(1, day, hour=9), registration(2, day, hour=15)])
+        assert [(v.number, v.reason) for v in verdicts] == [(1, ""), (None, SAME_DAY)]
+
+    def test_unless_marked_medically_necessary(self):
+        day = date(2027, 3, 1)
+        _episodes, verdicts = assess(
+            [registration(1, day, hour=9), registration(2, day, hour=15, necessary=True)]
+        )
+        assert [v.number for v in verdicts] == [1, 2]
+
+
+class TestNewIndicationR5:
+    def test_a_new_indication_after_the_period_gives_a_new_allowance(self):
+        first = weekly(date(2027, 3, 1), 12)
+        later = [registration(100, date(2028, 5, 1)), registration(101, date(2028, 5, 8))]
+        indications = [
+            Indication(date(2027, 2, 20), "6223", referral=False),
+            Indication(date(2028, 4, 20), "7023", referral=True),
+        ]
+        episodes, verdicts = assess(first + later, indications)
+        assert len(episodes) == 2
+        assert (episodes[1].start, episodes[1].indication.diagnosis_code) == (
+            date(2028, 5, 1),
+            "7023",
+        )
+        assert [v.number for v in verdicts[-2:]] == [1, 2]
+
+    def test_without_a_new_indication_a_later_treatment_is_outside_the_period(self):
+        first = weekly(date(2027, 3, 1), 2)
+        later = registration(100, date(2028, 5, 1))
+        episodes, verdicts = assess([*first, later], [Indication(date(2027, 2, 20), "6223", False)])
+        assert len(episodes) == 1 and verdicts[-1].reason == OUTSIDE_PERIOD
+
+    def test_an_indication_recorded_inside_the_period_does_not_renew_it(self):
+        first = weekly(date(2027, 3, 1), 12)
+        inside = Indication(date(2027, 9, 1), "6223", False)  # recorded during the period
+        extra = registration(100, date(2027, 10, 4))
+        _episodes, verdicts = assess([*first, extra], [inside])
+        assert verdicts[-1].reason == OVER_LIMIT
+
+
+@pytest.mark.parametrize("joint", ["6223", "7023"])
+def test_hip_and_knee_share_one_allowance_r4(joint):
+    """R4: one episode whatever joint or side: diagnosis codes do not split the count."""
+    _episodes, verdicts = assess(
+        weekly(date(2027, 3, 1), 13), [Indication(date(2027, 3, 1), joint, False)]
+    )
+    assert verdicts[-1].reason == OVER_LIMIT
