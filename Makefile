@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test install lint format messages check-python clean
+.PHONY: run test fuzz install lint format messages check-python clean
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
@@ -40,6 +40,11 @@ run: install
 ## make test: the whole suite. Uses DATABASE_URL / REDIS_URL when set (as .ci/run does).
 test: install
 	$(BIN)/python -m pytest $(ARGS)
+
+## make fuzz: only the schemathesis fuzzing, with a bigger budget (examples per operation).
+FUZZ_EXAMPLES ?= 25
+fuzz: install
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -m fuzz $(ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -62,13 +62,39 @@ def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+def bearer(user: User | None) -> dict[str, str]:
+    """The Authorization header the app sends: a real JWT access token."""
+    if user is None:
+        return {}
+    return {"Authorization": f"Bearer {RefreshToken.for_user(user).access_token}"}
+
+
 def client_for(user: User | None) -> APIClient:
     """An API client signed in the way the app signs in: a real JWT access token."""
     client = APIClient()
     if user is not None:
-        token = RefreshToken.for_user(user).access_token
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        client.credentials(HTTP_AUTHORIZATION=bearer(user)["Authorization"])
     return client
+
+
+@pytest.fixture
+def api_schema(db):
+    """The API's own OpenAPI schema, loaded by schemathesis, which calls the WSGI application
+    directly (as Django's test client does) to check answers against it. Like the test client,
+    keep request_started/finished from closing the test's database connection."""
+    import schemathesis
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    from backend.wsgi import application
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @dataclass

@@ -178,7 +178,11 @@ class MemberEpisodesView(APIView):
     @extend_schema(
         tags=TAGS,
         summary="Episodes of one member: period, treatments used and remaining, per treatment",
-        parameters=[OpenApiParameter("member_number", str, required=True)],
+        parameters=[
+            OpenApiParameter(
+                "member_number", {"type": "string", "minLength": 1, "maxLength": 32}, required=True
+            )
+        ],
         responses={200: MemberEpisodesSerializer},
     )
     def get(self, request):

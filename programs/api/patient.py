@@ -27,6 +27,7 @@ from programs.api.shared import (
     adherence_payload,
     allowance_text,
     outcomes_payload,
+    query_flag,
 )
 from programs.errors import NotFoundError, ValidationFailed
 from programs.models import (
@@ -92,7 +93,7 @@ class MyAccessLogView(ListAPIView):
 
     def get_queryset(self):
         patient = require_patient(self.request.user)
-        include_own = self.request.query_params.get("include_own") in ("1", "true", "True")
+        include_own = bool(query_flag(self.request, "include_own"))
         return access_log_for_patient(patient=patient, include_own=include_own)
 
     def list(self, request, *args, **kwargs):
@@ -460,6 +461,15 @@ class MyWeeklyPainView(APIView):
     @extend_schema(
         tags=["patient"],
         summary="Report average pain over the past week (once per ISO week; idempotent)",
+        parameters=[
+            OpenApiParameter(
+                "week",
+                str,
+                OpenApiParameter.PATH,
+                pattern=r"^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$",
+                description="ISO week, YYYY-Www, e.g. 2026-W48.",
+            )
+        ],
         request=WeeklyPainInputSerializer,
         responses={200: WeeklyPainSerializer, 201: WeeklyPainSerializer},
     )

@@ -1,11 +1,13 @@
 """The physiotherapist's API (`/api/v1/physio/...`): programmes of the patients of their own
 practice. Anything outside the practice is answered with 404."""
 
+from datetime import date, timedelta
 from decimal import Decimal
-from uuid import UUID
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
@@ -31,6 +33,8 @@ from programs.api.shared import (
     adherence_payload,
     allowance_text,
     outcomes_payload,
+    query_flag,
+    query_uuid,
 )
 from programs.errors import NotFoundError, ValidationFailed
 from programs.models import (
@@ -43,6 +47,7 @@ from programs.models import (
     AttendanceStatus,
     EndReason,
     Exercise,
+    ExerciseKind,
     Patient,
     PerformanceTest,
     PerformanceTestKind,
@@ -136,7 +141,11 @@ class TemplateListView(ListAPIView):
 @extend_schema(
     tags=TAGS,
     summary="Exercise catalogue",
-    parameters=[OpenApiParameter("kind", str, description="Only exercises of this kind.")],
+    parameters=[
+        OpenApiParameter(
+            "kind", str, enum=ExerciseKind.values, description="Only exercises of this kind."
+        )
+    ],
 )
 class ExerciseListView(ListAPIView):
     permission_classes = [IsPhysiotherapist]
@@ -146,7 +155,9 @@ class ExerciseListView(ListAPIView):
         exercises = Exercise.objects.filter(is_active=True).select_related(
             "easier_variant", "harder_variant"
         )
-        if kind := self.request.query_params.get("kind"):
+        if (kind := self.request.query_params.get("kind")) is not None:
+            if kind not in ExerciseKind.values:
+                raise ValidationFailed(fields={"kind": (_("Unknown kind."), "invalid_choice")})
             exercises = exercises.filter(kind=kind)
         return exercises.order_by("kind", "difficulty", "slug")
 
@@ -220,7 +231,9 @@ class ScheduleChangeSerializer(serializers.Serializer):
 @extend_schema(
     tags=TAGS,
     parameters=[
-        OpenApiParameter("patient", str, description="Only this patient's programmes (id)."),
+        OpenApiParameter(
+            "patient", OpenApiTypes.UUID, description="Only this patient's programmes (id)."
+        ),
         OpenApiParameter("running", bool, description="Only running (or, false, finished) ones."),
     ],
 )
@@ -229,16 +242,8 @@ class ProgrammeListView(ListAPIView):
     serializer_class = ProgrammeSummarySerializer
 
     def get_queryset(self):
-        params = self.request.query_params
-        patient_id = params.get("patient")
-        if patient_id:
-            try:
-                patient_id = serializers.UUIDField().to_internal_value(patient_id)
-            except serializers.ValidationError as exc:
-                raise ValidationFailed(fields={"patient": exc.detail}) from exc
-        running = {"true": True, "1": True, "false": False, "0": False}.get(
-            params.get("running", "").lower()
-        )
+        patient_id = query_uuid(self.request, "patient")
+        running = query_flag(self.request, "running")
         return programme_list(user=self.request.user, patient_id=patient_id, running=running)
 
     @extend_schema(summary="Programmes of my practice's patients")
@@ -774,6 +779,7 @@ class PerformanceTestInputSerializer(serializers.Serializer):
     value = serializers.DecimalField(
         max_digits=7,
         decimal_places=2,
+        coerce_to_string=False,  # a number in, as the schema says; strings are accepted too
         min_value=Decimal("0"),
         max_value=Decimal("10000"),
         help_text="Stands (chair stand), seconds (40 m walk, TUG) or metres (6-minute walk).",
@@ -1012,7 +1018,7 @@ class PatientProgressView(APIView):
     summary="Alerts of my practice's patients",
     parameters=[
         OpenApiParameter("status", str, enum=["unresolved", *AlertStatus.values]),
-        OpenApiParameter("patient", str, description="Only this patient's (id)."),
+        OpenApiParameter("patient", OpenApiTypes.UUID, description="Only this patient's (id)."),
     ],
 )
 class AlertListView(ListAPIView):
@@ -1028,13 +1034,8 @@ class AlertListView(ListAPIView):
             alerts = alerts.filter(status=wanted)
         else:
             raise ValidationFailed(fields={"status": (_("Unknown status."), "invalid_choice")})
-        if patient_id := self.request.query_params.get("patient"):
-            try:
-                alerts = alerts.filter(patient_id=UUID(patient_id))
-            except ValueError as exc:
-                raise ValidationFailed(
-                    fields={"patient": (_("Not a valid id."), "invalid")}
-                ) from exc
+        if (patient_id := query_uuid(self.request, "patient")) is not None:
+            alerts = alerts.filter(patient_id=patient_id)
         return alerts.select_related("acknowledged_by", "resolved_by").order_by("-raised_at", "pk")
 
     def list(self, request, *args, **kwargs):
@@ -1103,10 +1104,27 @@ class AlertResolveView(_AlertActionView):
 # --- Reimbursement --------------------------------------------------------------------------------
 
 
+def _not_in_the_future(value: date) -> date:
+    # Local dates: Amsterdam's today (or tomorrow, for a physiotherapist further east).
+    if value > timezone.localdate() + timedelta(days=1):
+        raise serializers.ValidationError(_("This lies in the future."), code="in_the_future")
+    if value.year < 2000:
+        raise serializers.ValidationError(
+            _("This date lies before the year 2000."), code="implausible"
+        )
+    return value
+
+
 class IndicationInputSerializer(serializers.Serializer):
     recorded_on = serializers.DateField()
     diagnosis_code = serializers.CharField(max_length=4, help_text="Vektis: 6223 hip, 7023 knee.")
     referral_date = serializers.DateField(required=False, allow_null=True)
+
+    def validate_recorded_on(self, value: date) -> date:
+        return _not_in_the_future(value)
+
+    def validate_referral_date(self, value: date | None) -> date | None:
+        return value and _not_in_the_future(value)
 
     def validate_diagnosis_code(self, value: str) -> str:
         if value not in settings.REIMBURSEMENT_CODES["diagnosis"]:

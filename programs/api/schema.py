@@ -1,5 +1,6 @@
 """The OpenAPI generator and the error schema every endpoint shares."""
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
@@ -34,25 +35,49 @@ ERROR_DESCRIPTIONS = {
 }
 
 
+# Local wall-clock times go out as HH:MM and come in as HH:MM or HH:MM:SS. OpenAPI's `time`
+# format is RFC 3339's full-time, with seconds and a UTC offset, which these are not.
+LOCAL_TIME = {
+    "type": "string",
+    "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+    "example": "18:00",
+}
+NULLABLE_DATETIME = {"type": "string", "format": "date-time", "nullable": True}
+
+
+class LocalTimeFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = "rest_framework.fields.TimeField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        return dict(LOCAL_TIME)
+
+
 class AutoSchema(SpectacularAutoSchema):
     """Declares the shared error responses on every operation (PITFALLS.md)."""
 
     extra_error_codes: tuple[str, ...] = ()
 
-    def _get_response_bodies(self, direction="response"):
-        responses = super()._get_response_bodies(direction)
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:
+            return None
+        parameters = operation.get("parameters", [])
         codes = ["429"]
         public = any(isinstance(p, AllowAny) for p in self.view.get_permissions())
         if not public:
             codes += ["401", "403"]
         if self.method in ("POST", "PUT", "PATCH") or public:
             codes.append("400")
-        if "{" in self.path:
-            codes.append("404")
+        if any(parameter["in"] == "query" for parameter in parameters):
+            codes.append("400")  # a malformed filter or page names the parameter
+        if "{" in self.path or any(parameter["name"] == "page" for parameter in parameters):
+            codes.append("404")  # not yours, or a page past the last
         codes += list(getattr(self.view, "extra_error_codes", ()))
+        responses = operation.setdefault("responses", {})
         for code in codes:
             if code not in responses:
                 responses[code] = self._get_response_for_code(
                     OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code]), code
                 )
-        return responses
+        return operation

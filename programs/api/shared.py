@@ -1,6 +1,7 @@
 """Serializers both audiences share: exercises, doses, phases, programmes, sessions."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -12,6 +13,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
 
+from programs.api.schema import NULLABLE_DATETIME
+from programs.errors import ValidationFailed
 from programs.models import (
     Exercise,
     ExerciseKind,
@@ -42,8 +45,12 @@ class ExerciseSerializer(serializers.ModelSerializer):
     instructions = serializers.CharField(read_only=True)
     equipment = serializers.CharField(read_only=True)
     kind = serializers.ChoiceField(choices=ExerciseKind.choices, read_only=True)
-    easier_variant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    harder_variant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    easier_variant = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    harder_variant = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Exercise
@@ -107,11 +114,11 @@ class ProgrammeSerializer(serializers.Serializer):
     end_reason = serializers.CharField()
     phases = PhaseSerializer(many=True, source="phases.all")
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(NULLABLE_DATETIME)
     def get_first_session_at(self, programme: Programme) -> str | None:
         return _local_iso(programme.first_session_at, programme.time_zone)
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(NULLABLE_DATETIME)
     def get_last_session_at(self, programme: Programme) -> str | None:
         return _local_iso(programme.last_session_at, programme.time_zone)
 
@@ -162,7 +169,7 @@ class SessionSerializer(serializers.Serializer):
     def get_time_zone(self, session: PlannedSession) -> str:
         return self._programme().time_zone
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(NULLABLE_DATETIME)
     def get_originally_scheduled_at(self, session: PlannedSession) -> str | None:
         return _local_iso(session.originally_scheduled_at, self._programme().time_zone)
 
@@ -219,11 +226,44 @@ class DoseInputSerializer(serializers.Serializer):
         return attrs
 
 
+FLAG_VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+
+# Query parameters: absent means "not given"; present but empty or malformed is a 400 naming it.
+
+
+def query_flag(request, name: str) -> bool | None:
+    """A yes/no query parameter: true/1 or false/0."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if raw.lower() not in FLAG_VALUES:
+        raise ValidationFailed(fields={name: (_("Give true or false."), "invalid")})
+    return FLAG_VALUES[raw.lower()]
+
+
+def query_uuid(request, name: str) -> UUID | None:
+    """An id as a query parameter."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        return UUID(raw)
+    except ValueError as exc:
+        raise ValidationFailed(fields={name: (_("Not a valid id."), "invalid")}) from exc
+
+
 MAX_RANGE = timedelta(days=400)
 
 
 class DateRangeSerializer(serializers.Serializer):
-    """``?from=YYYY-MM-DD&to=YYYY-MM-DD``, both optional and inclusive, in local dates."""
+    """``?from=YYYY-MM-DD&to=YYYY-MM-DD``, both optional and inclusive, in local dates. Given
+    query parameters (a QueryDict), an empty `from=` is an error, not "not given"."""
+
+    def __init__(self, *args, data=serializers.empty, **kwargs):
+        if hasattr(data, "dict"):
+            data = data.dict()  # a plain dict: no HTML-form rule that "" means absent
+        super().__init__(*args, data=data, **kwargs)
 
     to = serializers.DateField(required=False)
 
@@ -247,12 +287,19 @@ class DateRangeSerializer(serializers.Serializer):
 
 
 DATE_RANGE_PARAMETERS = [
-    OpenApiParameter("from", str, description="First local date, YYYY-MM-DD (inclusive)."),
-    OpenApiParameter("to", str, description="Last local date, YYYY-MM-DD (inclusive)."),
+    OpenApiParameter(
+        "from", OpenApiTypes.DATE, description="First local date, YYYY-MM-DD (inclusive)."
+    ),
+    OpenApiParameter(
+        "to", OpenApiTypes.DATE, description="Last local date, YYYY-MM-DD (inclusive)."
+    ),
 ]
 
 
 # --- Session logs -------------------------------------------------------------------------------
+
+
+EARLIEST_MOMENT = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class OffsetDateTimeField(serializers.DateTimeField):
@@ -260,15 +307,24 @@ class OffsetDateTimeField(serializers.DateTimeField):
     offline; a time without offset is ambiguous)."""
 
     default_error_messages = {
-        "offset_required": _("Give the time with its UTC offset, e.g. 2026-03-02T18:05:00+01:00.")
+        "offset_required": _("Give the time with its UTC offset, e.g. 2026-03-02T18:05:00+01:00."),
+        "implausible": _("This date lies before the year 2000."),
     }
 
     def to_internal_value(self, value):
         if isinstance(value, str):
-            parsed = parse_datetime(value.strip())
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:  # well-formed but impossible, e.g. 12:99: DRF says "invalid"
+                parsed = None
             if parsed is not None and parsed.tzinfo is None:
                 self.fail("offset_required")
-        return super().to_internal_value(value)
+        moment = super().to_internal_value(value)
+        # Nothing this service records happened before it existed; and a moment centuries back
+        # would come out with a local-mean-time offset (+00:19:32) that is not RFC 3339.
+        if moment < EARLIEST_MOMENT:
+            self.fail("implausible")
+        return moment
 
 
 class LogExerciseInputSerializer(serializers.Serializer):

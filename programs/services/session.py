@@ -58,6 +58,8 @@ EXERCISE_DONE_FIELDS = (
 )
 # The app's clock may run a little ahead of ours.
 CLOCK_SKEW = timedelta(minutes=10)
+# An attendance is of its planned session: treated within a week of the planned time.
+ATTENDANCE_WINDOW = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -416,6 +418,18 @@ def attendance_register(
             fields={"therapist": (_("No such therapist in your practice."), "not_found")}
         )
     treated_at = treated_at or session.scheduled_at
+    if abs(treated_at - session.scheduled_at) > ATTENDANCE_WINDOW:
+        raise ValidationFailed(
+            fields={
+                "treated_at": (
+                    _(
+                        "More than a week from the planned session: reschedule the session, or "
+                        "register an extra treatment."
+                    ),
+                    "far_from_session",
+                )
+            }
+        )
     if (
         status != AttendanceStatus.CANCELLED_BY_PRACTICE
         and treated_at > timezone.now() + CLOCK_SKEW

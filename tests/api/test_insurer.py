@@ -5,10 +5,11 @@ count patients and physiotherapists see, and an insurer refused everywhere else.
 import csv
 import io
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import get_resolver
 
 from programs.models import (
@@ -140,12 +141,12 @@ class TestRules:
 
     def test_a_new_indication_after_the_period_gives_a_new_allowance(self, world):
         register(world, [*weekly(date(2026, 1, 5), 12), date(2027, 2, 1)])
-        client = world.client("physio")
-        response = client.post(
-            f"/api/v1/physio/patients/{world.owner.pk}/indications/",
-            {"recorded_on": "2027-01-20", "diagnosis_code": "7023"},
-            format="json",
-        )
+        with time_machine.travel(datetime(2027, 1, 20, 10, tzinfo=UTC)):
+            response = world.client("physio").post(
+                f"/api/v1/physio/patients/{world.owner.pk}/indications/",
+                {"recorded_on": "2027-01-20", "diagnosis_code": "7023"},
+                format="json",
+            )
         assert response.status_code == 201
         (result,) = check(world, [line(world, date(2027, 2, 1), diagnosis_code="7023")])
         assert (result["verdict"], result["number"], result["episode_start"]) == (
