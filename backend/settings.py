@@ -141,6 +141,8 @@ if REDIS_URL:
                 "CACHE_URL", default=_redis_db(REDIS_URL, env.int("CACHE_REDIS_DB", default=1))
             ),
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="hipcoach"),
+            # Fail fast when Redis is down or hangs: throttling then lets requests through.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
@@ -247,13 +249,16 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "programs.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "programs.api.errors.exception_handler",
+    # Counted in the cache; if it is unreachable requests go through (programs/api/throttling.py).
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "programs.api.throttling.AnonRateThrottle",
+        "programs.api.throttling.UserRateThrottle",
+        "programs.api.throttling.PatientRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_ANON", default="120/minute"),
         "user": env("THROTTLE_USER", default="1200/minute"),
+        "patient": env("THROTTLE_PATIENT", default="300/minute"),
         "login": env("THROTTLE_LOGIN", default="30/minute"),
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),

@@ -33,6 +33,7 @@ def bench_env(database: str) -> dict[str, str]:
         "ROOT_URLCONF": "bench.urls",
         "THROTTLE_USER": "1000000/minute",
         "THROTTLE_ANON": "1000000/minute",
+        "THROTTLE_PATIENT": "1000000/minute",
         "JWT_ACCESS_MINUTES": "120",
         "CONN_MAX_AGE": "600",
         "LOG_LEVEL": "WARNING",

@@ -4,9 +4,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from programs.api.throttling import LoginRateThrottle
 from programs.models import AccessAction, Role
 from programs.selectors.people import me_profile
 from programs.services.audit import access_log_record
@@ -30,8 +30,7 @@ class RefreshInputSerializer(serializers.Serializer):
 class _PublicAuthView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
+    throttle_classes = [LoginRateThrottle]
     extra_error_codes = ("401",)
 
 
