@@ -19,5 +19,6 @@ RUN pip install -e ".[fcm]" \
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "backend.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
-     "--access-logfile", "-", "--forwarded-allow-ips", "*"]
+# Workers: WEB_CONCURRENCY (default 2 x CPUs + 1); see backend/gunicorn.py.
+ENV FORWARDED_ALLOW_IPS="*"
+CMD ["gunicorn", "-c", "python:backend.gunicorn", "backend.wsgi:application"]

@@ -76,6 +76,8 @@ def gunicorn(env: dict[str, str], workers: int = 4, threads: int = 1):
             sys.executable,
             "-m",
             "gunicorn",
+            "-c",
+            "python:backend.gunicorn",
             "backend.wsgi:application",
             "--bind",
             f"127.0.0.1:{port}",
@@ -87,7 +89,8 @@ def gunicorn(env: dict[str, str], workers: int = 4, threads: int = 1):
             "warning",
         ],
         cwd=ROOT,
-        env=env,
+        # Access lines are formatted and written as in production, into /dev/null.
+        env={**env, "GUNICORN_ACCESS_LOG": "/dev/null"},
     )
     try:
         deadline = time.monotonic() + 30

@@ -40,3 +40,43 @@ def test_apps_start_after_migrations_and_healthy_backing_services():
 def test_procfile_runs_web_worker_and_beat():
     lines = (ROOT / "Procfile.dev").read_text().splitlines()
     assert [line.split(":")[0] for line in lines if line] == ["web", "worker", "beat"]
+
+
+def test_gunicorn_starts_with_the_production_settings():
+    """The image's command: gunicorn with backend/gunicorn.py (preloaded app, sync workers)."""
+    import http.client
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2"}
+    env.update(GUNICORN_ACCESS_LOG="/dev/null", ALLOWED_HOSTS="127.0.0.1")
+    command = ["gunicorn", "-c", "python:backend.gunicorn", "backend.wsgi:application"]
+    server = subprocess.Popen(
+        [sys.executable, "-m", *command],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                connection.request("GET", "/healthz")
+                response = connection.getresponse()
+                break
+            except OSError:
+                assert server.poll() is None, server.stderr.read().decode()[-2000:]
+                assert time.monotonic() < deadline, "gunicorn did not answer"
+                time.sleep(0.2)
+        assert response.status == 200, response.read()
+        assert response.getheader("Permissions-Policy")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -148,7 +148,7 @@ class MySessionsView(ListAPIView):
     def list(self, request, *args, **kwargs):
         query = DateRangeSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        programme = running_programme_of(user=request.user)
+        programme = running_programme_of(user=request.user, with_summary=False)
         if programme is None:
             self.paginate_queryset([])
             return self.get_paginated_response([])
@@ -413,7 +413,7 @@ class MyAdherenceView(APIView):
         responses={200: AdherenceSerializer},
     )
     def get(self, request):
-        programme = running_programme_of(user=request.user)
+        programme = running_programme_of(user=request.user, with_phases=False, with_summary=False)
         if programme is None:
             raise NotFoundError(_("You have no running programme."), code="no_running_programme")
         access_log_record(

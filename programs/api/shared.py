@@ -193,7 +193,11 @@ class SessionSerializer(serializers.Serializer):
         phase = self._phase(session)
         if phase is None:
             return []
-        return PrescribedExerciseSerializer(phase.exercises.all(), many=True).data
+        # Sessions of one phase share their prescription: serialized once per phase.
+        done = self.context.setdefault("_exercises_by_phase", {})
+        if phase.pk not in done:
+            done[phase.pk] = PrescribedExerciseSerializer(phase.exercises.all(), many=True).data
+        return done[phase.pk]
 
 
 def bounded_int(field: str, **kwargs) -> serializers.IntegerField:
@@ -427,7 +431,10 @@ class SessionLogSerializer(serializers.Serializer):
         rows = getattr(log, "exercise_rows", None)
         if rows is None:
             rows = log.exercises.all()
-        return LogExerciseSerializer(rows, many=True).data
+        # One row serializer for all logs of this response (building one per log is the
+        # costly part: DRF copies its fields each time).
+        row = self.context.setdefault("_log_exercise_serializer", LogExerciseSerializer())
+        return [row.to_representation(item) for item in rows]
 
     @extend_schema_field(OpenApiTypes.DATETIME)
     def get_performed_at(self, log: SessionLog) -> str:

@@ -71,16 +71,20 @@ def programme_list(*, user: User, patient_id: UUID | None = None, running: bool 
     return _with_summary(programmes).order_by("-start_date", "-created_at")
 
 
-def running_programme_of(*, user: User) -> Programme | None:
-    """The patient's own running (active or paused) programme, with phases and exercises."""
+def running_programme_of(
+    *, user: User, with_phases: bool = True, with_summary: bool = True
+) -> Programme | None:
+    """The patient's own running (active or paused) programme; by default with phases and
+    exercises prefetched and the session totals (what ProgrammeSerializer shows)."""
     patient = patient_of(user)
     if patient is None:
         return None
-    return (
-        _with_summary(Programme.objects.filter(patient=patient, status__in=RUNNING_STATUSES))
-        .prefetch_related(_phases_prefetch())
-        .first()
-    )
+    programmes = Programme.objects.filter(patient=patient, status__in=RUNNING_STATUSES)
+    if with_summary:
+        programmes = _with_summary(programmes)
+    if with_phases:
+        programmes = programmes.prefetch_related(_phases_prefetch())
+    return programmes.first()
 
 
 def programmes_with_phases(*, patient, programme_ids) -> QuerySet[Programme]:
