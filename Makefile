@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test fuzz install lint format messages check-python clean
+.PHONY: run test fuzz load install lint format messages check-python clean
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
@@ -45,6 +45,11 @@ test: install
 FUZZ_EXAMPLES ?= 25
 fuzz: install
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -m fuzz $(ARGS)
+
+## make load: bench/load on gunicorn + PostgreSQL + Redis (see bench/README.md).
+load: install
+	$(BIN)/python -m pip install --quiet -e ".[load]"
+	$(BIN)/python bench/load/run.py $(ARGS)
 
 lint: install
 	$(BIN)/ruff check .
