@@ -28,7 +28,7 @@ from tests.conftest import bearer
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 
-pytestmark = [pytest.mark.fuzz, pytest.mark.filterwarnings("ignore")]
+pytestmark = pytest.mark.fuzz
 
 
 @pytest.fixture
