@@ -47,7 +47,7 @@ from programs.models.programme import (
     ProgrammeStatus,
     SessionStatus,
 )
-from programs.models.reimbursement import Claim, ClaimVerdict, Indication
+from programs.models.reimbursement import Claim, ClaimCorrection, ClaimVerdict, Indication
 from programs.models.reminder import (
     OPEN_STATUSES,
     DeliveryAttempt,
@@ -92,6 +92,7 @@ __all__ = [
     "AttendanceStatus",
     "ChangeKind",
     "Claim",
+    "ClaimCorrection",
     "ClaimVerdict",
     "DeliveryAttempt",
     "DeliveryChannel",

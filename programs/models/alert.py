@@ -1,6 +1,12 @@
 """Alerts for the physiotherapist: pain flares (DOMAIN.md §3 P1-P3), dropping out, and a score
-that declines by the clinically important difference. At most one unresolved alert of a kind
-per patient (a partial unique index); the physiotherapist acknowledges and resolves it."""
+that declines by the clinically important difference. The physiotherapist acknowledges and
+resolves them. Two keys in the database keep them from coming back:
+
+- ``subject`` names what raised it (the session log, the week's report, the score's source,
+  the last activity, the weeks of low adherence): an alert is raised once per subject, ever,
+  so a resolved alert does not return while its data stays the same.
+- ``scope`` is what one unresolved alert stands for: the kind, and for a score decline also the
+  measure; at most one unresolved alert per patient, kind and scope."""
 
 from django.conf import settings
 from django.db import models
@@ -40,6 +46,8 @@ class Alert(TimestampedModel):
         _("status"), max_length=12, choices=AlertStatus.choices, default=AlertStatus.OPEN
     )
     raised_at = models.DateTimeField(_("raised at"))
+    subject = models.CharField(max_length=100)
+    scope = models.CharField(max_length=24, blank=True)
     # What triggered it: the rule's values, the log or week it came from.
     detail = models.JSONField(_("detail"), default=dict)
     acknowledged_by = models.ForeignKey(
@@ -59,9 +67,12 @@ class Alert(TimestampedModel):
         indexes = [models.Index(fields=["patient", "status"], name="alert_patient_status")]
         constraints = [
             models.UniqueConstraint(
-                fields=["patient", "kind"],
+                fields=["patient", "kind", "scope"],
                 condition=Q(status__in=[s.value for s in UNRESOLVED]),
-                name="alert_one_unresolved_per_kind",
+                name="alert_one_unresolved_per_scope",
+            ),
+            models.UniqueConstraint(
+                fields=["patient", "kind", "subject"], name="alert_once_per_subject"
             ),
             models.CheckConstraint(
                 condition=Q(status__in=AlertStatus.values), name="alert_status_valid"

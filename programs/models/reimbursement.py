@@ -4,6 +4,7 @@ by programs/reimbursement.py whenever asked, so it is always consistent with the
 
 import uuid
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -35,6 +36,12 @@ class Indication(TimestampedModel):
         verbose_name = _("indication")
         verbose_name_plural = _("indications")
         ordering = ["patient", "recorded_on"]
+        constraints = [
+            # A retried request records it once (services/reimbursement.indication_record).
+            models.UniqueConstraint(
+                fields=["patient", "recorded_on", "diagnosis_code"], name="indication_once"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.patient_id} {self.recorded_on} {self.diagnosis_code}"
@@ -53,12 +60,18 @@ class ClaimVerdict(models.TextChoices):
 
 
 class Claim(TimestampedModel):
-    """A claim line an insurer checked that matched a registered treatment. One per treatment:
-    a second line for it is a duplicate_claim. Kept as the insurer sent it, with its verdict."""
+    """A claim line an insurer checked that matched a registered treatment, kept as the
+    insurer sent it with its verdict. One current claim per treatment: a second line for it
+    is a duplicate_claim, unless a recorded correction has changed the treatment's verdict or
+    number since; then the line is judged afresh and its claim replaces this one, which is
+    kept with ``superseded_at`` set."""
 
     batch = models.UUIDField(default=uuid.uuid4)
     insurer = models.ForeignKey(Insurer, on_delete=models.PROTECT, related_name="claims")
-    attendance = models.OneToOneField(Attendance, on_delete=models.PROTECT, related_name="claim")
+    attendance = models.ForeignKey(Attendance, on_delete=models.PROTECT, related_name="claims")
+    # The registration's revision that was judged.
+    attendance_revision = models.PositiveIntegerField()
+    superseded_at = models.DateTimeField(null=True, blank=True)
     member_number = models.CharField(max_length=32)
     claim_date = models.DateField()
     practice_agb = models.CharField(max_length=8)
@@ -77,7 +90,39 @@ class Claim(TimestampedModel):
             models.CheckConstraint(
                 condition=Q(verdict__in=ClaimVerdict.values), name="claim_verdict_valid"
             ),
+            models.UniqueConstraint(
+                fields=["attendance"],
+                condition=Q(superseded_at__isnull=True),
+                name="claim_one_current_per_treatment",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.member_number} {self.claim_date} {self.verdict}"
+
+
+class ClaimCorrection(models.Model):
+    """A change to registrations or indications that altered the verdict or number of
+    treatments an insurer had already claimed: allowed only as a correction, with its
+    reason, who made it and what it changed (issue: insurer check, "a treatment already
+    claimed can only be changed by a correction that is itself recorded")."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    # What was changed: "attendance", "treatment" or "indication", and its id.
+    cause = models.CharField(max_length=12)
+    cause_id = models.CharField(max_length=64)
+    # Per claimed treatment: {"attendance": id, "before": [verdict, number], "after": [...]}.
+    changes = models.JSONField()
+
+    class Meta:
+        verbose_name = _("claim correction")
+        verbose_name_plural = _("claim corrections")
+        ordering = ["patient", "recorded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.patient_id} {self.recorded_at:%Y-%m-%d} {self.cause}"

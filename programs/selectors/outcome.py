@@ -102,6 +102,7 @@ def scores_with_change(*, patient: Patient, programme: Programme | None = None) 
     rows = []
     for score in scores:
         row = {
+            "score_id": score.pk,
             "measure": score.measure,
             "value": score.value,
             "timepoint": score.timepoint,

@@ -1,8 +1,16 @@
 """Raising and handling alerts (issue: physiotherapist monitoring).
 
 Evaluated when a log or a report arrives, and by a nightly task for what only time reveals
-(dropping out). An alert of a kind is raised once until the physiotherapist resolves it: the
-partial unique index on (patient, kind) for unresolved alerts decides, not a check first."""
+(dropping out). Three rules keep an alert from being raised twice or coming back:
+
+- Each alert names its subject, the data that raised it; (patient, kind, subject) is unique
+  over all alerts, resolved ones included: the same log, week or score never raises it again.
+- At most one unresolved alert per patient, kind and scope (a score decline's scope is its
+  measure): while one is open, further signals of that scope add nothing.
+- Data the physiotherapist had in front of them when they resolved an alert of that kind and
+  scope (observed before the resolution) does not raise it again.
+
+The database's keys decide, not a check first."""
 
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -20,6 +28,7 @@ from programs.models import (
     AlertStatus,
     Attendance,
     AttendanceStatus,
+    OutcomeScore,
     Patient,
     PlannedSession,
     Programme,
@@ -49,15 +58,36 @@ SIGNAL_KINDS = {
 
 
 def _raise(
-    *, patient_id: UUID, programme_id: UUID | None, kind: AlertKind, detail: dict, now=None
+    *,
+    patient_id: UUID,
+    programme_id: UUID | None,
+    kind: AlertKind,
+    subject: str,
+    observed_at: datetime,
+    detail: dict,
+    scope: str = "",
+    now: datetime | None = None,
 ) -> Alert | None:
-    """A new alert, or None when one of this kind is still unresolved for the patient."""
+    """A new alert, or None when this subject raised one before, when one of this kind and
+    scope is still unresolved, or when one of this kind and scope was resolved after the data
+    was observed (``observed_at``: when it arrived, or when the condition came about)."""
+    settled = Alert.objects.filter(
+        patient_id=patient_id,
+        kind=kind,
+        scope=scope,
+        status=AlertStatus.RESOLVED,
+        resolved_at__gte=observed_at,
+    )
+    if settled.exists():
+        return None
     try:
         with transaction.atomic():
             return Alert.objects.create(
                 patient_id=patient_id,
                 programme_id=programme_id,
                 kind=kind,
+                subject=subject,
+                scope=scope,
                 raised_at=now or timezone.now(),
                 detail=detail,
             )
@@ -66,7 +96,7 @@ def _raise(
 
 
 def alerts_for_log(*, log: SessionLog) -> list[Alert]:
-    """P1 and P2 (DOMAIN.md §3) from one session log."""
+    """P1 and P2 (DOMAIN.md §3) from one session log; its subject is the log."""
     signals = session_pain_signals(
         pain_before=log.pain_before,
         pain_during_max=log.pain_during_max,
@@ -79,6 +109,8 @@ def alerts_for_log(*, log: SessionLog) -> list[Alert]:
             patient_id=log.patient_id,
             programme_id=log.programme_id,
             kind=SIGNAL_KINDS[signal],
+            subject=f"log:{log.pk}",
+            observed_at=log.updated_at,
             detail={
                 "rule": signal,
                 "session_log": str(log.pk),
@@ -94,7 +126,8 @@ def alerts_for_log(*, log: SessionLog) -> list[Alert]:
 
 
 def alerts_for_weekly_pain(*, report: WeeklyPain) -> Alert | None:
-    """P3 (DOMAIN.md §3): weekly pain 2 or more above the baseline (the first report)."""
+    """P3 (DOMAIN.md §3): weekly pain 2 or more above the baseline (the first report); its
+    subject is the report's week."""
     baseline = (
         WeeklyPain.objects.filter(patient_id=report.patient_id)
         .order_by("week_start")
@@ -109,6 +142,8 @@ def alerts_for_weekly_pain(*, report: WeeklyPain) -> Alert | None:
         patient_id=report.patient_id,
         programme_id=report.programme_id,
         kind=AlertKind.PAIN_WEEKLY_RISE,
+        subject=f"week:{report.week_start.isoformat()}",
+        observed_at=report.updated_at,
         detail={
             "rule": "P3",
             "week_start": report.week_start.isoformat(),
@@ -120,26 +155,42 @@ def alerts_for_weekly_pain(*, report: WeeklyPain) -> Alert | None:
 
 def alerts_for_scores(*, patient: Patient) -> list[Alert]:
     """A score whose latest value is worse than its baseline by at least the clinically
-    important difference (DOMAIN.md §2 thresholds)."""
+    important difference (DOMAIN.md §2 thresholds). One unresolved alert per measure; its
+    subject is the measure and the questionnaire or test the latest value came from."""
     latest: dict[str, dict] = {}
     for row in scores_with_change(patient=patient):
         latest[row["measure"]] = row
+    declined = {
+        row["score_id"]: row
+        for row in latest.values()
+        if row["important"] and row["improvement"] is not None and row["improvement"] < 0
+    }
+    if not declined:
+        return []
+    sources = OutcomeScore.objects.filter(pk__in=declined).select_related(
+        "response", "performance_test"
+    )
     raised = []
-    for measure, row in latest.items():
-        if row["important"] and row["improvement"] is not None and row["improvement"] < 0:
-            alert = _raise(
-                patient_id=patient.pk,
-                programme_id=None,
-                kind=AlertKind.SCORE_DECLINE,
-                detail={
-                    "measure": measure,
-                    "baseline": row["baseline"],
-                    "value": row["value"],
-                    "change": row["change"],
-                },
-            )
-            if alert:
-                raised.append(alert)
+    for score in sources:
+        row = declined[score.pk]
+        source = score.response or score.performance_test
+        kind_of_source = "response" if score.response_id else "test"
+        alert = _raise(
+            patient_id=patient.pk,
+            programme_id=None,
+            kind=AlertKind.SCORE_DECLINE,
+            subject=f"{score.measure}:{kind_of_source}:{source.pk}",
+            scope=score.measure,
+            observed_at=source.updated_at,
+            detail={
+                "measure": score.measure,
+                "baseline": row["baseline"],
+                "value": row["value"],
+                "change": row["change"],
+            },
+        )
+        if alert:
+            raised.append(alert)
     return raised
 
 
@@ -153,8 +204,9 @@ def _last_activity(programme: Programme) -> datetime | None:
 
 
 def alerts_for_dropout(*, programme: Programme, now: datetime | None = None) -> list[Alert]:
-    """Dropping out: no session logged (or attended) for DROPOUT_DAYS while sessions were due;
-    or weekly adherence below 50% for two completed programme weeks running."""
+    """Dropping out: no session logged (or attended) for DROPOUT_DAYS while sessions were due
+    (subject: the last activity, so one alert per silence); or weekly adherence below 50%
+    for two completed programme weeks running (subject: those two weeks)."""
     now = now or timezone.now()
     if programme.status != ProgrammeStatus.ACTIVE:
         return []
@@ -174,6 +226,8 @@ def alerts_for_dropout(*, programme: Programme, now: datetime | None = None) -> 
             patient_id=programme.patient_id,
             programme_id=programme.pk,
             kind=AlertKind.DROPOUT_NO_LOG,
+            subject=f"{programme.pk}:since:{last.isoformat() if last else 'start'}",
+            observed_at=since + timedelta(days=DROPOUT_DAYS),
             detail={
                 "last_activity": last.isoformat() if last else None,
                 "days": (now - since).days,
@@ -204,10 +258,14 @@ def alerts_for_dropout(*, programme: Programme, now: datetime | None = None) -> 
         for _week, figures in recent
     )
     if consecutive and low:
+        first_week, last_week = recent[0][0], recent[-1][0]
+        week_ended = programme.sessions.filter(week=last_week).aggregate(at=Max("scheduled_at"))
         alert = _raise(
             patient_id=programme.patient_id,
             programme_id=programme.pk,
             kind=AlertKind.DROPOUT_LOW_ADHERENCE,
+            subject=f"{programme.pk}:weeks:{first_week}-{last_week}",
+            observed_at=week_ended["at"] or now,
             detail={"weeks": {str(week): figures.session_adherence for week, figures in recent}},
             now=now,
         )
@@ -218,7 +276,8 @@ def alerts_for_dropout(*, programme: Programme, now: datetime | None = None) -> 
 
 def alerts_evaluate_nightly(*, now: datetime | None = None) -> int:
     """The nightly task: dropping out (only time reveals it), and the latest weekly pain and
-    scores again (harmless: an unresolved alert is never raised twice)."""
+    scores again, should a report have come in by another path (harmless: a subject raises
+    an alert once, and a resolved alert stays resolved for the data it was resolved on)."""
     now = now or timezone.now()
     raised = 0
     for programme in Programme.objects.filter(status=ProgrammeStatus.ACTIVE).select_related(
@@ -250,7 +309,8 @@ def alert_acknowledge(*, alert: Alert, actor: User) -> Alert:
 
 @transaction.atomic
 def alert_resolve(*, alert: Alert, actor: User, note: str = "") -> Alert:
-    """Done with it; a new alert of this kind can be raised again after this."""
+    """Done with it. A new alert of this kind is raised again only by data observed after
+    this moment (a new log, week, score or silence), never by the data it was resolved on."""
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.status == AlertStatus.RESOLVED:
         return alert
