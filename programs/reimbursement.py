@@ -7,6 +7,7 @@ Terms: a *registration* is what the physiotherapist recorded for a supervised se
 (R1). An *episode* is the period of one allowance of 12 treatments.
 """
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -18,17 +19,20 @@ NOT_ATTENDED = "not_attended"
 OUTSIDE_PERIOD = "outside_period"
 OVER_LIMIT = "over_limit"
 SAME_DAY = "same_day"
+NO_REFERRAL = "no_referral"
 
 
 @dataclass(frozen=True)
 class Registration:
-    """One registered supervised session; ``day`` is its local date."""
+    """One registered supervised session; ``day`` is its local date. ``referral_required``:
+    the insurer covering the person on that day requires a referral (R7)."""
 
     id: int
     at: datetime
     day: date
     attended: bool
     same_day_necessary: bool = False
+    referral_required: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,9 +85,34 @@ def period_end(first_treatment_day: date) -> date:
     return anniversary - timedelta(days=1)
 
 
+def within_allowance(used: int) -> bool:
+    """R3: within the period at most 12 treatments are covered, the first 12 by date and
+    time; with ``used`` covered before it, a treatment is the 13th or later when this is
+    false (over_limit: claimed with CSI 009, from the supplementary insurance or the
+    patient)."""
+    return used < ALLOWANCE
+
+
+def allowance_key(diagnosis_code: str | None) -> str:
+    """R4: hip and knee, left and right, share one allowance: one episode whatever joint or
+    side. Every hip or knee osteoarthritis code (Vektis 6223 hip, 7023 knee; the code has no
+    side) and a treatment before any indication fall under the same allowance."""
+    return "hip_knee_osteoarthritis"
+
+
 def opens_new_episode(indication: Indication, previous_end: date) -> bool:
-    """R5: a new indication recorded after the previous period ended gives a new allowance."""
+    """R5: a new indication recorded after the previous period ended gives a new allowance
+    (recorded on the period's last day is inside it: no new allowance)."""
     return indication.recorded_on > previous_end
+
+
+def referral_missing(registration: Registration, episode: Episode) -> bool:
+    """R7: direct access lets the therapist diagnose osteoarthritis, but an insurer that
+    requires a referral covers no treatment of an episode whose indication has none (reason
+    no_referral). Such a treatment is not reimbursed, so it uses none of the allowance."""
+    if not registration.referral_required:
+        return False
+    return episode.indication is None or not episode.indication.referral
 
 
 def second_on_same_day_not_covered(registration: Registration, earlier_same_day: int) -> bool:
@@ -92,10 +121,10 @@ def second_on_same_day_not_covered(registration: Registration, earlier_same_day:
     return earlier_same_day > 0 and not registration.same_day_necessary
 
 
-def _indication_for(start: date, indications: Sequence[Indication]) -> Indication | None:
-    """The indication an episode rests on: the latest recorded on or before its start, else
-    the first one recorded (a referral registered a little later)."""
-    before = [i for i in indications if i.recorded_on <= start]
+def _indication_for(day: date, indications: Sequence[Indication]) -> Indication | None:
+    """The indication a day falls under: the latest recorded on or before it, else the first
+    one recorded (a referral registered a little later)."""
+    before = [i for i in indications if i.recorded_on <= day]
     if before:
         return before[-1]
     return indications[0] if indications else None
@@ -104,18 +133,49 @@ def _indication_for(start: date, indications: Sequence[Indication]) -> Indicatio
 def assess(
     registrations: Iterable[Registration], indications: Iterable[Indication] = ()
 ) -> tuple[list[Episode], list[Assessment]]:
-    """Episodes and a verdict per registration, for one person (R4: hip and knee, left and
-    right share one allowance, so all their registrations go in together).
+    """Episodes and a verdict per registration, for one person. The registrations go in by
+    allowance (R4: all of one person's hip and knee treatments share one), each judged by
+    ``_assess_allowance``; episodes come back by start date, verdicts by date and time."""
+    ordered = sorted(registrations, key=lambda r: (r.at, r.id))
+    indications = sorted(indications, key=lambda i: i.recorded_on)
+    by_key: dict[str, list[Registration]] = defaultdict(list)
+    for registration in ordered:
+        indication = _indication_for(registration.day, indications)
+        by_key[allowance_key(indication.diagnosis_code if indication else None)].append(
+            registration
+        )
+    episodes: list[Episode] = []
+    assessments: list[Assessment] = []
+    for key, group in by_key.items():
+        own = [i for i in indications if allowance_key(i.diagnosis_code) == key]
+        group_episodes, group_assessments = _assess_allowance(group, own)
+        for assessment in group_assessments:
+            if assessment.episode is not None:
+                assessment.episode += len(episodes)
+        episodes.extend(group_episodes)
+        assessments.extend(group_assessments)
+    order = sorted(range(len(episodes)), key=lambda i: episodes[i].start)
+    new_index = {old: new for new, old in enumerate(order)}
+    for assessment in assessments:
+        if assessment.episode is not None:
+            assessment.episode = new_index[assessment.episode]
+    assessments.sort(key=lambda a: (a.registration.at, a.registration.id))
+    return [episodes[i] for i in order], assessments
+
+
+def _assess_allowance(
+    ordered: Sequence[Registration], indications: Sequence[Indication]
+) -> tuple[list[Episode], list[Assessment]]:
+    """One allowance's registrations, in order of date and time:
 
     - R1: not attended: never a treatment (reason not_attended).
     - The first treatment starts episode 1; its period (R2) holds at most 12 covered
       treatments, the first 12 by date and time (R3); later ones are over_limit.
     - R9: a second treatment on one day is not covered (same_day) unless marked necessary.
+    - R7: without a referral, where the insurer requires one: no_referral.
     - After the period: outside_period, unless a new indication recorded after it ended (R5)
       starts a new episode with the first treatment on or after that indication.
     """
-    ordered = sorted(registrations, key=lambda r: (r.at, r.id))
-    indications = sorted(indications, key=lambda i: i.recorded_on)
     episodes: list[Episode] = []
     assessments: list[Assessment] = []
     per_day: dict[date, int] = {}
@@ -153,7 +213,10 @@ def assess(
         if second_on_same_day_not_covered(registration, earlier):
             assessment.reason = SAME_DAY
             continue
-        if current.used >= ALLOWANCE:
+        if referral_missing(registration, current):
+            assessment.reason = NO_REFERRAL
+            continue
+        if not within_allowance(current.used):
             assessment.reason = OVER_LIMIT
             continue
         current.used += 1

@@ -1,18 +1,22 @@
 """The 12-treatment rule (DOMAIN.md §5, R1-R9) as pure functions, at its edges."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from programs.reimbursement import (
+    NO_REFERRAL,
     NOT_ATTENDED,
     OUTSIDE_PERIOD,
     OVER_LIMIT,
     SAME_DAY,
     Indication,
     Registration,
+    allowance_key,
     assess,
     period_end,
+    within_allowance,
 )
 
 
@@ -143,11 +147,56 @@ class TestNewIndicationR5:
         _episodes, verdicts = assess([*first, extra], [inside])
         assert verdicts[-1].reason == OVER_LIMIT
 
+    def test_an_indication_recorded_on_the_periods_last_day_does_not_renew_it(self):
+        first = weekly(date(2027, 3, 1), 12)  # period 1 March 2027 - 29 February 2028
+        later = registration(100, date(2028, 3, 6))
+        on_last_day = Indication(date(2028, 2, 29), "6223", False)
+        _episodes, verdicts = assess([*first, later], [on_last_day])
+        assert verdicts[-1].reason == OUTSIDE_PERIOD
+        day_after = Indication(date(2028, 3, 1), "6223", False)
+        episodes, verdicts = assess([*first, later], [day_after])
+        assert (len(episodes), verdicts[-1].number) == (2, 1)
 
-@pytest.mark.parametrize("joint", ["6223", "7023"])
-def test_hip_and_knee_share_one_allowance_r4(joint):
-    """R4: one episode whatever joint or side: diagnosis codes do not split the count."""
-    _episodes, verdicts = assess(
-        weekly(date(2027, 3, 1), 13), [Indication(date(2027, 3, 1), joint, False)]
-    )
-    assert verdicts[-1].reason == OVER_LIMIT
+
+class TestOneAllowanceR4:
+    def test_hip_and_knee_of_one_person_share_the_12(self):
+        """R4: a hip indication, six treatments, then a knee indication and seven more: one
+        episode, and the 13th treatment overall is over the limit."""
+        hip = weekly(date(2027, 3, 1), 6)
+        knee = weekly(date(2027, 4, 19), 7, start_id=50)
+        indications = [
+            Indication(date(2027, 2, 25), "6223", referral=False),
+            Indication(date(2027, 4, 15), "7023", referral=False),
+        ]
+        episodes, verdicts = assess(hip + knee, indications)
+        assert len(episodes) == 1 and episodes[0].used == 12
+        assert [v.number for v in verdicts[:12]] == list(range(1, 13))
+        assert (verdicts[12].covered, verdicts[12].reason) == (False, OVER_LIMIT)
+
+    def test_every_hip_and_knee_code_is_one_allowance(self):
+        assert allowance_key("6223") == allowance_key("7023") == allowance_key(None)
+
+
+class TestAllowanceLimitR3:
+    @pytest.mark.parametrize(("used", "within"), [(0, True), (11, True), (12, False)])
+    def test_within_allowance(self, used, within):
+        assert within_allowance(used) is within
+
+
+class TestReferralR7:
+    def test_without_a_required_referral_nothing_is_covered_or_counted(self):
+        registrations = [replace(r, referral_required=True) for r in weekly(date(2027, 3, 1), 2)]
+        episodes, verdicts = assess(registrations, [Indication(date(2027, 2, 25), "6223", False)])
+        assert [(v.covered, v.reason) for v in verdicts] == [(False, NO_REFERRAL)] * 2
+        assert (episodes[0].used, episodes[0].remaining) == (0, 12)
+
+    def test_with_the_referral_they_are(self):
+        registrations = [replace(r, referral_required=True) for r in weekly(date(2027, 3, 1), 2)]
+        _episodes, verdicts = assess(registrations, [Indication(date(2027, 2, 25), "6223", True)])
+        assert [v.number for v in verdicts] == [1, 2]
+
+    def test_an_insurer_without_the_requirement_covers_without_one(self):
+        _episodes, verdicts = assess(
+            weekly(date(2027, 3, 1), 2), [Indication(date(2027, 2, 25), "6223", False)]
+        )
+        assert [v.number for v in verdicts] == [1, 2]

@@ -20,7 +20,7 @@ from programs.errors import NotFoundError, ValidationFailed
 from programs.models import AccessAction, ClaimVerdict, InsuranceCoverage
 from programs.permissions import IsInsurer, require_insurer
 from programs.services.audit import access_log_record
-from programs.services.reimbursement import claims_check, insurer_episodes, member_patients
+from programs.services.reimbursement import claims_check, insurer_episodes, member_coverages
 
 TAGS = ["insurer"]
 MAX_LINES = 10_000
@@ -46,8 +46,10 @@ class ClaimLineSerializer(serializers.Serializer):
 
 
 class ClaimCheckSerializer(serializers.Serializer):
+    # Any JSON per line: each is validated on its own, so that one bad line (even one that
+    # is not an object) gets its own error while the others are still judged.
     lines = serializers.ListField(
-        child=serializers.DictField(),
+        child=serializers.JSONField(allow_null=True),
         min_length=1,
         max_length=MAX_LINES,
         help_text="Claim lines: member_number, date, practice_agb, therapist_agb, diagnosis_code.",
@@ -55,6 +57,11 @@ class ClaimCheckSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField(
         default=False, help_text="Judge only; do not record the lines as claimed."
     )
+
+
+class ReplacedClaimSerializer(serializers.Serializer):
+    verdict = serializers.ChoiceField(choices=ClaimVerdict.choices)
+    number = serializers.IntegerField(allow_null=True)
 
 
 class ClaimResultSerializer(serializers.Serializer):
@@ -66,6 +73,13 @@ class ClaimResultSerializer(serializers.Serializer):
     csi_code = serializers.CharField(help_text="012 covered, 009 beyond the 12.")
     episode_start = serializers.DateField(allow_null=True)
     episode_end = serializers.DateField(allow_null=True)
+    replaces = ReplacedClaimSerializer(
+        allow_null=True,
+        help_text=(
+            "Set when this treatment was claimed before and a recorded correction has "
+            "changed its verdict since: the earlier verdict, which this one replaces."
+        ),
+    )
     error = ErrorBodySerializer(allow_null=True, help_text="Why the line could not be judged.")
 
 
@@ -96,12 +110,18 @@ class ClaimCheckView(APIView):
         batch.is_valid(raise_exception=True)
         valid, results = [], {}
         for index, raw in enumerate(batch.validated_data["lines"]):
-            line = ClaimLineSerializer(data=raw)
-            line_id = raw.get("line_id") if isinstance(raw.get("line_id"), str) else None
-            if line.is_valid():
-                valid.append({"index": index, **line.validated_data})
-                continue
-            error = as_application_error(serializers.ValidationError(line.errors))
+            if not isinstance(raw, dict):
+                error = ValidationFailed(
+                    fields={"line": (_("A claim line is an object with its fields."), "not_object")}
+                )
+                line_id = None
+            else:
+                line = ClaimLineSerializer(data=raw)
+                line_id = raw.get("line_id") if isinstance(raw.get("line_id"), str) else None
+                if line.is_valid():
+                    valid.append({"index": index, **line.validated_data})
+                    continue
+                error = as_application_error(serializers.ValidationError(line.errors))
             results[index] = {
                 "index": index,
                 "line_id": line_id,
@@ -111,6 +131,7 @@ class ClaimCheckView(APIView):
                 "csi_code": "",
                 "episode_start": None,
                 "episode_end": None,
+                "replaces": None,
                 "error": error.as_payload()["error"],
             }
         judged = claims_check(
@@ -127,6 +148,12 @@ class ClaimCheckView(APIView):
                 "csi_code": result.csi_code,
                 "episode_start": result.episode_start,
                 "episode_end": result.episode_end,
+                "replaces": {
+                    "verdict": result.replaces["verdict"],
+                    "number": result.replaces["number"],
+                }
+                if result.replaces
+                else None,
                 "error": None,
             }
         members = InsuranceCoverage.objects.filter(
@@ -192,12 +219,15 @@ class MemberEpisodesView(APIView):
             raise ValidationFailed(
                 fields={"member_number": (_("Give the member number."), "required")}
             )
-        periods = member_patients(insurer=insurer, member_number=member_number)
-        if not periods:
+        coverages = member_coverages(insurer=insurer, member_number=member_number)
+        if not coverages:
             raise NotFoundError(_("Not one of your members."), code="not_our_member")
-        rows = list(insurer_episodes(insurer=insurer, periods_by_patient=periods))
+        rows = list(insurer_episodes(insurer=insurer, coverages=coverages))
         access_log_record(
-            request=request, patients=periods, action=AccessAction.READ, resource="episodes"
+            request=request,
+            patients=[patient_id for patient_id, _member in coverages],
+            action=AccessAction.READ,
+            resource="episodes",
         )
         episodes = [episode for row in rows for episode in row["episodes"]]
         loose = [item for row in rows for item in row["other_registrations"]]
@@ -213,12 +243,18 @@ class _Echo:
         return value
 
 
-EXPORT_COLUMNS = [
-    "member_number",
+# The episodes endpoint, flattened: one row per treatment (or other registration), under the
+# member number of the coverage it falls in. Nothing clinical.
+EPISODE_COLUMNS = [
     "episode_start",
     "episode_end",
+    "allowance",
     "used",
     "remaining",
+    "diagnosis_code",
+    "referral",
+]
+TREATMENT_COLUMNS = [
     "date",
     "practice_agb",
     "therapist_agb",
@@ -229,6 +265,7 @@ EXPORT_COLUMNS = [
     "deductible_applies",
     "claimed",
 ]
+EXPORT_COLUMNS = ["member_number", *EPISODE_COLUMNS, *TREATMENT_COLUMNS, "in_episode"]
 
 
 class EpisodesExportView(APIView):
@@ -237,6 +274,11 @@ class EpisodesExportView(APIView):
     @extend_schema(
         tags=TAGS,
         summary="All members' episodes and treatments as CSV (streamed)",
+        description=(
+            "The episodes endpoint for every member: one row per treatment with its episode, "
+            "and one per registration in no episode (in_episode false, episode columns "
+            "empty). A person with several member numbers has one set of rows per number."
+        ),
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="One row a treatment.")
         },
@@ -249,40 +291,52 @@ class EpisodesExportView(APIView):
             yield writer.writerow(EXPORT_COLUMNS)
             coverages = (
                 InsuranceCoverage.objects.filter(insurer=insurer)
-                .order_by("patient_id", "valid_from")
+                .order_by("patient_id", "member_number", "valid_from")
                 .values_list("patient_id", "member_number", "valid_from", "valid_to")
             )
             chunk: dict = {}
-            numbers: dict = {}
+            people: set = set()
             for patient_id, member, valid_from, valid_to in coverages.iterator(chunk_size=2000):
-                if patient_id not in chunk and len(chunk) >= EXPORT_CHUNK:
-                    yield from _export_chunk(request, insurer, chunk, numbers, writer)
-                    chunk, numbers = {}, {}
-                chunk.setdefault(patient_id, []).append((valid_from, valid_to))
-                numbers[patient_id] = member
+                if patient_id not in people and len(people) >= EXPORT_CHUNK:
+                    yield from _export_chunk(request, insurer, chunk, writer)
+                    chunk, people = {}, set()
+                people.add(patient_id)
+                chunk.setdefault((patient_id, member), []).append((valid_from, valid_to))
             if chunk:
-                yield from _export_chunk(request, insurer, chunk, numbers, writer)
+                yield from _export_chunk(request, insurer, chunk, writer)
 
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="episodes.csv"'
         return response
 
 
-def _export_chunk(request, insurer, periods, numbers, writer):
+def _export_chunk(request, insurer, coverages, writer):
     access_log_record(
-        request=request, patients=list(periods), action=AccessAction.EXPORT, resource="episodes"
+        request=request,
+        patients=[patient_id for patient_id, _member in coverages],
+        action=AccessAction.EXPORT,
+        resource="episodes",
     )
-    for row in insurer_episodes(insurer=insurer, periods_by_patient=periods):
-        member = numbers[row["patient_id"]]
+    for row in insurer_episodes(insurer=insurer, coverages=coverages):
         for episode in row["episodes"]:
+            values = [episode["start"], episode["end"]] + [
+                episode[column] for column in EPISODE_COLUMNS[2:]
+            ]
             for treatment in episode["treatments"]:
                 yield writer.writerow(
                     [
-                        member,
-                        episode["start"],
-                        episode["end"],
-                        episode["used"],
-                        episode["remaining"],
-                        *(treatment[column] for column in EXPORT_COLUMNS[5:]),
+                        row["member_number"],
+                        *values,
+                        *(treatment[column] for column in TREATMENT_COLUMNS),
+                        True,
                     ]
                 )
+        for treatment in row["other_registrations"]:
+            yield writer.writerow(
+                [
+                    row["member_number"],
+                    *([""] * len(EPISODE_COLUMNS)),
+                    *(treatment[column] for column in TREATMENT_COLUMNS),
+                    False,
+                ]
+            )

@@ -1119,6 +1119,13 @@ class IndicationInputSerializer(serializers.Serializer):
     recorded_on = serializers.DateField()
     diagnosis_code = serializers.CharField(max_length=4, help_text="Vektis: 6223 hip, 7023 knee.")
     referral_date = serializers.DateField(required=False, allow_null=True)
+    correction_reason = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Needed when the indication changes the verdict of a claimed treatment.",
+    )
 
     def validate_recorded_on(self, value: date) -> date:
         return _not_in_the_future(value)
@@ -1172,18 +1179,23 @@ class PatientReimbursementView(APIView):
 
 class PatientIndicationsView(APIView):
     permission_classes = [IsPhysiotherapist]
+    extra_error_codes = ("409",)
 
     @extend_schema(
         tags=TAGS,
         summary="Record a (new) indication: after a period ended it opens a new allowance (R5)",
+        description=(
+            "Idempotent: one indication per patient, day and diagnosis code; the same request "
+            "again answers 200 with the same record, another referral date updates it."
+        ),
         request=IndicationInputSerializer,
-        responses={201: IndicationSerializer},
+        responses={200: IndicationSerializer, 201: IndicationSerializer},
     )
     def post(self, request, patient_id):
         patient = _patient_or_404(request, patient_id)
         data = IndicationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        indication = indication_record(
+        result = indication_record(
             physiotherapist=require_physiotherapist(request.user),
             patient=patient,
             **data.validated_data,
@@ -1191,11 +1203,18 @@ class PatientIndicationsView(APIView):
         access_log_record(
             request=request,
             patients=[patient],
-            action=AccessAction.CREATE,
+            action={
+                "created": AccessAction.CREATE,
+                "updated": AccessAction.UPDATE,
+                "unchanged": AccessAction.READ,
+            }[result.outcome],
             resource="indication",
-            object_id=indication.pk,
+            object_id=result.indication.pk,
         )
-        return Response(IndicationSerializer(indication).data, status=status.HTTP_201_CREATED)
+        return Response(
+            IndicationSerializer(result.indication).data,
+            status=status.HTTP_201_CREATED if result.outcome == "created" else status.HTTP_200_OK,
+        )
 
 
 class ExtraTreatmentInputSerializer(serializers.Serializer):

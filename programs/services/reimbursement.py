@@ -12,22 +12,29 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
+from programs.errors import ConflictError
 from programs.models import (
     Attendance,
     AttendanceStatus,
     Claim,
+    ClaimCorrection,
     ClaimVerdict,
     Indication,
     InsuranceCoverage,
     Insurer,
     Patient,
     Physiotherapist,
+    User,
 )
 from programs.reimbursement import (
     ALLOWANCE,
+    NO_REFERRAL,
     NOT_ATTENDED,
     OUTSIDE_PERIOD,
     OVER_LIMIT,
@@ -38,14 +45,18 @@ from programs.reimbursement import (
     assess,
 )
 from programs.reimbursement import Indication as IndicationRule
-from programs.services.common import full_clean_or_raise
+from programs.services.common import validation_failed_from
 
 REASON_VERDICT = {
     NOT_ATTENDED: ClaimVerdict.NOT_ATTENDED,
     OUTSIDE_PERIOD: ClaimVerdict.OUTSIDE_PERIOD,
     OVER_LIMIT: ClaimVerdict.OVER_LIMIT,
     SAME_DAY: ClaimVerdict.SAME_DAY,
+    NO_REFERRAL: ClaimVerdict.NO_REFERRAL,
 }
+
+# A treatment's verdict and number (1-12 when covered), as a claim records them.
+Judgement = tuple[str, int | None]
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,7 @@ class RegistrationInfo:
     practice_agb: str
     therapist_agb: str
     status: str
+    revision: int
 
 
 @dataclass
@@ -67,9 +79,22 @@ class PersonAssessment:
     info: dict[int, RegistrationInfo]
 
 
+def _coverage_on(periods: list[tuple], day: date):
+    for valid_from, valid_to, value in periods:
+        if valid_from <= day and (valid_to is None or day <= valid_to):
+            return value
+    return None
+
+
 def assess_people(patient_ids: Iterable[UUID]) -> dict[UUID, PersonAssessment]:
-    """Episodes and verdicts for many people in two queries (registrations, indications)."""
+    """Episodes and verdicts for many people in three queries (registrations, indications,
+    coverages: whether the insurer of each treatment's day requires a referral, R7)."""
     ids = list(set(patient_ids))
+    referral_policy: dict[UUID, list[tuple]] = defaultdict(list)
+    for patient_id, valid_from, valid_to, required in InsuranceCoverage.objects.filter(
+        patient_id__in=ids
+    ).values_list("patient_id", "valid_from", "valid_to", "insurer__requires_referral"):
+        referral_policy[patient_id].append((valid_from, valid_to, required))
     registrations: dict[UUID, list[Registration]] = defaultdict(list)
     info: dict[UUID, dict[int, RegistrationInfo]] = defaultdict(dict)
     rows = Attendance.objects.filter(patient_id__in=ids).values_list(
@@ -81,8 +106,9 @@ def assess_people(patient_ids: Iterable[UUID]) -> dict[UUID, PersonAssessment]:
         "practice__agb_code",
         "therapist__agb_code",
         "patient__time_zone",
+        "revision",
     )
-    for pk, patient_id, status, treated_at, necessary, practice, therapist, zone in rows:
+    for pk, patient_id, status, treated_at, necessary, practice, therapist, zone, rev in rows:
         day = treated_at.astimezone(ZoneInfo(zone)).date()
         registrations[patient_id].append(
             Registration(
@@ -91,9 +117,12 @@ def assess_people(patient_ids: Iterable[UUID]) -> dict[UUID, PersonAssessment]:
                 day=day,
                 attended=status == AttendanceStatus.ATTENDED,
                 same_day_necessary=necessary,
+                referral_required=bool(_coverage_on(referral_policy[patient_id], day)),
             )
         )
-        info[patient_id][pk] = RegistrationInfo(pk, patient_id, day, practice, therapist, status)
+        info[patient_id][pk] = RegistrationInfo(
+            pk, patient_id, day, practice, therapist, status, rev
+        )
     indications: dict[UUID, list[IndicationRule]] = defaultdict(list)
     for patient_id, recorded_on, code, referral in Indication.objects.filter(
         patient_id__in=ids
@@ -110,17 +139,17 @@ def assess_people(patient_ids: Iterable[UUID]) -> dict[UUID, PersonAssessment]:
     return people
 
 
+def judgement(assessment: Assessment) -> Judgement:
+    """The verdict of one treatment in the insurer's words, and its number when covered."""
+    if assessment.covered:
+        return ClaimVerdict.COVERED, assessment.number
+    return REASON_VERDICT[assessment.reason], None
+
+
 def deductible_applies(insurer: Insurer, day: date) -> bool:
     """R6: covered treatments count toward the deductible unless the insurer waives it."""
     waived_from = insurer.deductible_waived_from
     return waived_from is None or day < waived_from
-
-
-def referral_missing(insurer: Insurer, episode: Episode) -> bool:
-    """R7: an insurer that requires a referral does not cover an episode without one."""
-    if not insurer.requires_referral:
-        return False
-    return episode.indication is None or not episode.indication.referral
 
 
 def claim_codes(verdict: str) -> str:
@@ -143,6 +172,10 @@ class LineResult:
     episode_start: date | None = None
     episode_end: date | None = None
     attendance_id: int | None = None
+    attendance_revision: int | None = None
+    # The earlier claim of this treatment that this line's verdict replaces (after a
+    # recorded correction changed it): its id, verdict and number.
+    replaces: dict | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -153,12 +186,19 @@ def _coverage_for(coverages: list[tuple], day: date) -> UUID | None:
     return None
 
 
+def _claimable(claim: tuple | None, person: PersonAssessment, attendance_id: int) -> bool:
+    """Not claimed yet, or claimed with a verdict or number a correction has changed since."""
+    return claim is None or (claim[1], claim[2]) != judgement(person.by_attendance[attendance_id])
+
+
 def claims_check(*, insurer: Insurer, lines: list[dict], record: bool = True) -> list[LineResult]:
     """Judge a batch of claim lines (already validated one by one) in set-based queries:
     coverages, registrations, indications and earlier claims are read once for all lines.
     Each line gets one verdict; lines that match a treatment are recorded (unless
     ``record`` is false), so that a treatment is claimed once: a second line for it, in this
-    batch or a later one, is a duplicate_claim."""
+    batch or a later one, is a duplicate_claim. Unless a recorded correction has changed the
+    treatment's verdict or number since its claim: then the line is judged afresh, says which
+    verdict it replaces, and its claim replaces the earlier one."""
     numbers = {line["member_number"] for line in lines}
     coverages: dict[str, list[tuple]] = defaultdict(list)
     for member, patient_id, valid_from, valid_to in InsuranceCoverage.objects.filter(
@@ -173,11 +213,13 @@ def claims_check(*, insurer: Insurer, lines: list[dict], record: bool = True) ->
             candidates[key].append(item)
     # Earlier claims, by person rather than by treatment: a few thousand ids in the query
     # instead of every registration of those people.
-    taken = set(
-        Claim.objects.filter(attendance__patient_id__in=list(people)).values_list(
-            "attendance_id", flat=True
-        )
-    )
+    earlier = {
+        attendance_id: (pk, verdict, number)
+        for pk, attendance_id, verdict, number in Claim.objects.filter(
+            attendance__patient_id__in=list(people), superseded_at__isnull=True
+        ).values_list("pk", "attendance_id", "verdict", "number")
+    }
+    taken: set[int] = set()  # matched by a line of this batch
 
     results = []
     for line in lines:
@@ -197,7 +239,12 @@ def claims_check(*, insurer: Insurer, lines: list[dict], record: bool = True) ->
         if not options:
             results.append(LineResult(line["index"], ClaimVerdict.NO_MATCHING_TREATMENT))
             continue
-        free = [item for item in options if item.attendance_id not in taken]
+        free = [
+            item
+            for item in options
+            if item.attendance_id not in taken
+            and _claimable(earlier.get(item.attendance_id), person, item.attendance_id)
+        ]
         if not free:
             results.append(LineResult(line["index"], ClaimVerdict.DUPLICATE_CLAIM))
             continue
@@ -205,16 +252,12 @@ def claims_check(*, insurer: Insurer, lines: list[dict], record: bool = True) ->
         taken.add(item.attendance_id)
         assessment = person.by_attendance[item.attendance_id]
         episode = person.episodes[assessment.episode] if assessment.episode is not None else None
-        if assessment.covered and referral_missing(insurer, episode):
-            verdict = ClaimVerdict.NO_REFERRAL
-        elif assessment.covered:
-            verdict = ClaimVerdict.COVERED
-        else:
-            verdict = REASON_VERDICT[assessment.reason]
+        verdict, number = judgement(assessment)
+        previous = earlier.get(item.attendance_id)
         result = LineResult(
             line["index"],
             verdict,
-            number=assessment.number if verdict == ClaimVerdict.COVERED else None,
+            number=number,
             deductible_applies=deductible_applies(insurer, day)
             if verdict == ClaimVerdict.COVERED
             else None,
@@ -222,6 +265,10 @@ def claims_check(*, insurer: Insurer, lines: list[dict], record: bool = True) ->
             episode_start=episode.start if episode else None,
             episode_end=episode.end if episode else None,
             attendance_id=item.attendance_id,
+            attendance_revision=item.revision,
+            replaces={"claim": previous[0], "verdict": previous[1], "number": previous[2]}
+            if previous
+            else None,
         )
         results.append(result)
 
@@ -230,19 +277,42 @@ def claims_check(*, insurer: Insurer, lines: list[dict], record: bool = True) ->
     return results
 
 
+def _as_duplicate(result: LineResult) -> None:
+    result.verdict = ClaimVerdict.DUPLICATE_CLAIM
+    result.number = result.deductible_applies = result.replaces = None
+    result.csi_code = ""
+
+
 @transaction.atomic
 def _record(insurer: Insurer, lines: list[dict], results: list[LineResult]) -> None:
-    """Keep the matched lines. The one-claim-per-treatment key decides between two batches
-    checked at the same moment: a line whose row another batch wrote is a duplicate_claim."""
+    """Keep the matched lines. The one-current-claim-per-treatment key decides between two
+    batches checked at the same moment: a line whose row another batch wrote (or whose
+    earlier claim another batch replaced) is a duplicate_claim."""
     batch = uuid.uuid4()
+    now = timezone.now()
     by_index = {line["index"]: line for line in lines}
     matched = [r for r in results if r.attendance_id is not None]
+    replacing = [r for r in matched if r.replaces]
+    if replacing:
+        # Locked, then re-read: an earlier claim another batch replaced meanwhile is not ours
+        # to replace.
+        still_current = set(
+            Claim.objects.select_for_update()
+            .filter(pk__in=[r.replaces["claim"] for r in replacing], superseded_at__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        Claim.objects.filter(pk__in=still_current).update(superseded_at=now)
+        for result in replacing:
+            if result.replaces["claim"] not in still_current:
+                _as_duplicate(result)
+                matched.remove(result)
     Claim.objects.bulk_create(
         [
             Claim(
                 batch=batch,
                 insurer=insurer,
                 attendance_id=result.attendance_id,
+                attendance_revision=result.attendance_revision,
                 member_number=by_index[result.index]["member_number"],
                 claim_date=by_index[result.index]["date"],
                 practice_agb=by_index[result.index]["practice_agb"],
@@ -260,21 +330,88 @@ def _record(insurer: Insurer, lines: list[dict], results: list[LineResult]) -> N
     ours = set(Claim.objects.filter(batch=batch).values_list("attendance_id", flat=True))
     for result in matched:
         if result.attendance_id not in ours:
-            result.verdict = ClaimVerdict.DUPLICATE_CLAIM
-            result.number = result.deductible_applies = None
-            result.csi_code = ""
+            _as_duplicate(result)
+
+
+# --- Corrections of claimed treatments ---------------------------------------------------------
+
+
+def claimed_judgements(*, patient_id: UUID) -> dict[int, Judgement]:
+    """The verdict and number each treatment of this person that an insurer has claimed gets
+    now (one query when nothing is claimed)."""
+    claimed = list(
+        Claim.objects.filter(
+            attendance__patient_id=patient_id, superseded_at__isnull=True
+        ).values_list("attendance_id", flat=True)
+    )
+    if not claimed:
+        return {}
+    person = assess_people([patient_id])[patient_id]
+    return {pk: judgement(person.by_attendance[pk]) for pk in claimed}
+
+
+def claims_correction_check(
+    *,
+    patient_id: UUID,
+    before: dict[int, Judgement],
+    actor: User,
+    correction_reason: str,
+    cause: str,
+    cause_id: object,
+) -> ClaimCorrection | None:
+    """Issue 8: "a treatment already claimed can only be changed by a correction that is
+    itself recorded". Called inside the transaction of a change to registrations or
+    indications, after it, with ``claimed_judgements`` from before it. When the change
+    altered the verdict or number of a claimed treatment (a no-show corrected, an earlier
+    treatment registered late, a backdated indication), it needs a reason: without one a
+    409 naming correction_reason rolls the change back; with one it is recorded."""
+    if not before:
+        return None
+    after = claimed_judgements(patient_id=patient_id)
+    changed = {pk: (was, after[pk]) for pk, was in before.items() if after.get(pk) != was}
+    if not changed:
+        return None
+    if not correction_reason.strip():
+        days = [
+            a.treated_at.astimezone(ZoneInfo(a.patient.time_zone)).date()
+            for a in Attendance.objects.filter(pk__in=changed)
+            .select_related("patient")
+            .order_by("treated_at")
+        ]
+        message = _(
+            "This change alters the verdict of treatments an insurer has already claimed "
+            "(%(dates)s): record it as a correction, with a reason."
+        ) % {"dates": ", ".join(date_format(day, "j F Y") for day in days)}
+        raise ConflictError(
+            message,
+            code="claimed_verdict_changed",
+            fields={"correction_reason": (_("Give the reason for the correction."), "required")},
+        )
+    return ClaimCorrection.objects.create(
+        patient_id=patient_id,
+        recorded_by=actor,
+        reason=correction_reason.strip(),
+        cause=cause,
+        cause_id=str(cause_id),
+        changes=[
+            {"attendance": pk, "before": list(was), "after": list(now)}
+            for pk, (was, now) in sorted(changed.items())
+        ],
+    )
 
 
 # --- What insurers, physiotherapists and patients read ----------------------------------------
 
 
-def member_patients(*, insurer: Insurer, member_number: str) -> dict[UUID, list[tuple]]:
-    """This insurer's coverage periods of a member number, by patient."""
-    periods: dict[UUID, list[tuple]] = defaultdict(list)
+def member_coverages(
+    *, insurer: Insurer, member_number: str
+) -> dict[tuple[UUID, str], list[tuple]]:
+    """This insurer's coverage periods of a member number, by (patient, member number)."""
+    periods: dict[tuple[UUID, str], list[tuple]] = defaultdict(list)
     for patient_id, valid_from, valid_to in InsuranceCoverage.objects.filter(
         insurer=insurer, member_number=member_number
     ).values_list("patient_id", "valid_from", "valid_to"):
-        periods[patient_id].append((valid_from, valid_to))
+        periods[(patient_id, member_number)].append((valid_from, valid_to))
     return periods
 
 
@@ -283,19 +420,23 @@ def _covered_by(periods: list[tuple], day: date) -> bool:
 
 
 def insurer_episodes(
-    *, insurer: Insurer, periods_by_patient: dict[UUID, list[tuple]]
+    *, insurer: Insurer, coverages: dict[tuple[UUID, str], list[tuple]]
 ) -> Iterator[dict]:
-    """Per member: episodes with the treatments dated within this insurer's coverage (a member
-    who changed insurer mid-episode shows each insurer only its own), each with attended,
-    covered or not and why. Counts (used, remaining) are the episode's: the allowance is the
-    person's. Nothing clinical."""
-    people = assess_people(periods_by_patient)
+    """Per coverage (a person under one member number): episodes with the treatments dated
+    within that coverage (a member who changed insurer mid-episode shows each insurer only
+    its own), each with attended, covered or not and why, in the same verdicts as the claims
+    check. Counts (used, remaining) are the episode's: the allowance is the person's.
+    Nothing clinical."""
+    patient_ids = {patient_id for patient_id, _member in coverages}
+    people = assess_people(patient_ids)
     claimed = dict(
         Claim.objects.filter(
-            attendance__patient_id__in=list(periods_by_patient), insurer=insurer
+            attendance__patient_id__in=list(patient_ids),
+            insurer=insurer,
+            superseded_at__isnull=True,
         ).values_list("attendance_id", "verdict")
     )
-    for patient_id, periods in periods_by_patient.items():
+    for (patient_id, member_number), periods in coverages.items():
         person = people[patient_id]
         episodes = []
         for index, episode in enumerate(person.episodes):
@@ -330,20 +471,28 @@ def insurer_episodes(
             )
             if _covered_by(periods, assessment.registration.day)
         ]
-        yield {"patient_id": patient_id, "episodes": episodes, "other_registrations": loose}
+        yield {
+            "patient_id": patient_id,
+            "member_number": member_number,
+            "episodes": episodes,
+            "other_registrations": loose,
+        }
 
 
 def _treatment_row(person, assessment: Assessment, claimed: dict, insurer: Insurer) -> dict:
     info = person.info[assessment.registration.id]
+    verdict, number = judgement(assessment)
     return {
         "date": info.day,
         "practice_agb": info.practice_agb,
         "therapist_agb": info.therapist_agb,
         "attended": assessment.registration.attended,
-        "covered": assessment.covered,
-        "number": assessment.number,
+        "covered": verdict == ClaimVerdict.COVERED,
+        "number": number,
         "reason": assessment.reason,
-        "deductible_applies": deductible_applies(insurer, info.day) if assessment.covered else None,
+        "deductible_applies": deductible_applies(insurer, info.day)
+        if verdict == ClaimVerdict.COVERED
+        else None,
         "claimed": claimed.get(info.attendance_id),
     }
 
@@ -358,14 +507,21 @@ class Allowance:
 
 
 def allowance_for(*, patient: Patient, today: date | None = None) -> Allowance:
-    """The count patient and physiotherapist both see: treatments used of the current episode
-    (the one holding today, else the latest) and when its period ends."""
+    """The count patient and physiotherapist both see: covered treatments of the current
+    episode (the one holding today, else the latest) and when its period ends; the same
+    count as the insurer's (a treatment without a required referral is not counted, R7)."""
     today = today or timezone.localdate()
     episodes = assess_people([patient.pk])[patient.pk].episodes
     if not episodes:
         return Allowance(0, ALLOWANCE, ALLOWANCE, None, None)
     current = next((e for e in episodes if e.start <= today <= e.end), episodes[-1])
     return Allowance(current.used, ALLOWANCE, current.remaining, current.start, current.end)
+
+
+@dataclass(frozen=True)
+class IndicationResult:
+    indication: Indication
+    outcome: str  # "created", "updated" or "unchanged"
 
 
 @transaction.atomic
@@ -376,8 +532,14 @@ def indication_record(
     recorded_on: date,
     diagnosis_code: str,
     referral_date: date | None = None,
-) -> Indication:
-    """A (new) indication (R5: after a period ended it opens a new allowance)."""
+    correction_reason: str = "",
+) -> IndicationResult:
+    """A (new) indication (R5: after a period ended it opens a new allowance; R7: its
+    referral). One per patient, day and diagnosis code (a unique key): the same request
+    again returns the same record; the same key with another referral date updates it.
+    When it changes the verdict of a treatment already claimed it is a correction and needs
+    a reason (``claims_correction_check``)."""
+    before = claimed_judgements(patient_id=patient.pk)
     indication = Indication(
         patient=patient,
         recorded_on=recorded_on,
@@ -385,6 +547,30 @@ def indication_record(
         diagnosis_code=diagnosis_code,
         referral_date=referral_date,
     )
-    full_clean_or_raise(indication)
-    indication.save()
-    return indication
+    try:
+        # Its own fields only: the unique key is the insert's to decide (a retry is no error).
+        indication.full_clean(validate_constraints=False)
+    except DjangoValidationError as exc:
+        raise validation_failed_from(exc) from exc
+    try:
+        with transaction.atomic():
+            indication.save(force_insert=True)
+        outcome = "created"
+    except IntegrityError:  # a retry, or the same indication recorded at the same moment
+        indication = Indication.objects.select_for_update().get(
+            patient=patient, recorded_on=recorded_on, diagnosis_code=diagnosis_code
+        )
+        if indication.referral_date == referral_date:
+            return IndicationResult(indication, "unchanged")
+        indication.referral_date = referral_date
+        indication.save(update_fields=["referral_date", "updated_at"])
+        outcome = "updated"
+    claims_correction_check(
+        patient_id=patient.pk,
+        before=before,
+        actor=physiotherapist.user,
+        correction_reason=correction_reason,
+        cause="indication",
+        cause_id=indication.pk,
+    )
+    return IndicationResult(indication, outcome)

@@ -38,6 +38,7 @@ from programs.models import (
     User,
 )
 from programs.services.alert import alerts_for_log
+from programs.services.reimbursement import claimed_judgements, claims_correction_check
 from programs.services.sync import sync_changes_record
 
 LOG_FIELDS = (
@@ -400,13 +401,15 @@ def attendance_register(
     One attendance per planned session (a one-to-one key): registering again updates it, and
     the previous registration is kept. A session cancelled by the practice stops being due.
     Once an insurer has claimed the treatment it changes only as a correction with a reason,
-    which is recorded with the previous registration."""
+    which is recorded with the previous registration; so does any registration that changes
+    the verdict of another claimed treatment (services/reimbursement.claims_correction_check)."""
     session = (
         PlannedSession.objects.select_for_update()
         .select_related("programme__patient")
         .get(pk=session.pk)
     )
     patient = session.programme.patient
+    claimed_before = claimed_judgements(patient_id=patient.pk)
     if not session.supervised:
         raise ValidationFailed(
             fields={
@@ -472,6 +475,14 @@ def attendance_register(
         session.status = SessionStatus.SCHEDULED
         session.cancel_reason = ""
     session.save(update_fields=["status", "cancel_reason", "updated_at"])
+    claims_correction_check(
+        patient_id=patient.pk,
+        before=claimed_before,
+        actor=actor,
+        correction_reason=correction_reason,
+        cause="attendance",
+        cause_id=attendance.pk,
+    )
     sync_changes_record(patient_id=patient.pk, entity=SyncEntity.SESSION, ids=[session.pk])
     return AttendanceResult(attendance=attendance, outcome=outcome)
 
@@ -507,22 +518,33 @@ def treatment_register_extra(
         "location": location,
         "same_day_necessary": same_day_necessary,
     }
+    claimed_before = claimed_judgements(patient_id=patient.pk)
     current = Attendance.objects.select_for_update().filter(reference=reference).first()
     if current is not None:
         if current.patient_id != patient.pk:
             raise NotFoundError(_("Treatment not found."))
         attendance, outcome = _change_attendance(current, values, actor, correction_reason)
-        return AttendanceResult(attendance=attendance, outcome=outcome)
-    try:
-        with transaction.atomic():
-            attendance = Attendance.objects.create(
-                reference=reference,
-                patient=patient,
-                practice_id=patient.practice_id,
-                registered_by=actor,
-                **values,
-            )
-    except IntegrityError:  # the same reference registered at the same moment
-        attendance = Attendance.objects.get(reference=reference, patient=patient)
-        return AttendanceResult(attendance=attendance, outcome="unchanged")
-    return AttendanceResult(attendance=attendance, outcome="created")
+    else:
+        try:
+            with transaction.atomic():
+                attendance = Attendance.objects.create(
+                    reference=reference,
+                    patient=patient,
+                    practice_id=patient.practice_id,
+                    registered_by=actor,
+                    **values,
+                )
+        except IntegrityError:  # the same reference registered at the same moment
+            attendance = Attendance.objects.get(reference=reference, patient=patient)
+            return AttendanceResult(attendance=attendance, outcome="unchanged")
+        outcome = "created"
+    if outcome != "unchanged":
+        claims_correction_check(
+            patient_id=patient.pk,
+            before=claimed_before,
+            actor=actor,
+            correction_reason=correction_reason,
+            cause="treatment",
+            cause_id=attendance.pk,
+        )
+    return AttendanceResult(attendance=attendance, outcome=outcome)
