@@ -222,7 +222,11 @@ def patient_progress(*, patient: Patient, now: datetime | None = None) -> dict:
         "programme": programme,
         "weeks": adherence_by_week(programme.pk, now) if programme else [],
         "overall": adherence_by_programme([programme.pk], now)[programme.pk] if programme else None,
-        "weekly_pain": weekly_pain_series(patient=patient),
+        # The current programme's weeks only: an earlier programme's reports (and baseline)
+        # are not this programme's 12 weeks.
+        "weekly_pain": weekly_pain_series(patient=patient, programme=programme)
+        if programme
+        else [],
         "session_pain": session_pain(programme=programme) if programme else [],
         "scores": [s for s in scores if s["source"] == "questionnaire"],
         "performance_tests": [s for s in scores if s["source"] == "performance_test"],

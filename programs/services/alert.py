@@ -126,10 +126,10 @@ def alerts_for_log(*, log: SessionLog) -> list[Alert]:
 
 
 def alerts_for_weekly_pain(*, report: WeeklyPain) -> Alert | None:
-    """P3 (DOMAIN.md §3): weekly pain 2 or more above the baseline (the first report); its
-    subject is the report's week."""
+    """P3 (DOMAIN.md §3): weekly pain 2 or more above the baseline (the first report of the
+    same programme, as on the progress chart); its subject is the report's week."""
     baseline = (
-        WeeklyPain.objects.filter(patient_id=report.patient_id)
+        WeeklyPain.objects.filter(patient_id=report.patient_id, programme_id=report.programme_id)
         .order_by("week_start")
         .values_list("nrs", flat=True)
         .first()

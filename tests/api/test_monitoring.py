@@ -146,3 +146,264 @@ def test_alert_actions_and_progress_access_matrix(world, flare):
     flare.refresh_from_db()
     assert flare.status == AlertStatus.ACKNOWLEDGED
     assert flare.acknowledged_by == world.physio.user
+
+
+@pytest.fixture
+def varied(world):
+    """Three bulk patients whose rows differ in every sortable column:
+
+    | patient | week | adherence | last activity | pain | alerts |
+    | a       | 3    | 2/3       | yesterday     | 3    | 0      |
+    | b       | 4    | 2/2       | 5 days ago    | 7    | 1      |
+    | c       | 5    | 0/2       | none          | 5    | 2      |
+
+    owner and other_patient have no programme (missing values sort last either way)."""
+    from datetime import timedelta
+
+    from django.db.models import F
+    from django.utils import timezone
+
+    from programs.models import Alert, PlannedSession, Programme, SessionLog, WeeklyPain
+
+    a, b, c = practice_with_patients(world.physio, 3)
+    now, today = timezone.now(), timezone.localdate()
+    for patient, name in (
+        (a, "Aalders"),
+        (b, "Bakker"),
+        (c, "Claes"),
+        (world.owner, "Ooster"),
+        (world.other_patient, "Pieters"),
+    ):
+        patient.user.last_name = name
+        patient.user.save()
+    programmes = {p.patient_id: p for p in Programme.objects.filter(patient__in=[a, b, c])}
+    # a: a second week-3 session yesterday, done: this week 1 of 1, overall 2 of 3.
+    extra = PlannedSession.objects.create(
+        programme=programmes[a.pk],
+        week=3,
+        scheduled_at=now - timedelta(days=1),
+        local_date=today - timedelta(days=1),
+    )
+    SessionLog.objects.create(
+        patient=a,
+        programme=programmes[a.pk],
+        planned_session=extra,
+        performed_at=extra.scheduled_at,
+        status="completed",
+        body_hash="x",
+    )
+    # b: week 2 done as well, and its weeks one later (next session in week 4).
+    week_2 = programmes[b.pk].sessions.get(week=2)
+    SessionLog.objects.create(
+        patient=b,
+        programme=programmes[b.pk],
+        planned_session=week_2,
+        performed_at=week_2.scheduled_at,
+        status="completed",
+        body_hash="x",
+    )
+    PlannedSession.objects.filter(programme=programmes[b.pk]).update(week=F("week") + 1)
+    # c: nothing done, weeks two later.
+    SessionLog.objects.filter(patient=c).delete()
+    PlannedSession.objects.filter(programme=programmes[c.pk]).update(week=F("week") + 2)
+    this_monday = today - timedelta(days=today.weekday())
+    for patient, nrs in ((a, 3), (b, 7), (c, 5)):
+        WeeklyPain.objects.filter(patient=patient, week_start=this_monday).update(nrs=nrs)
+    Alert.objects.filter(patient=a).delete()
+    Alert.objects.create(patient=b, kind=AlertKind.PAIN_DURING, subject="b", raised_at=now)
+    Alert.objects.create(patient=c, kind=AlertKind.DROPOUT_NO_LOG, subject="c", raised_at=now)
+    return {"a": a.pk, "b": b.pk, "c": c.pk, "owner": world.owner.pk}
+
+
+def order(world, varied, **params):
+    _queries, body = caseload_queries(world, **params)
+    names = {str(pk): name for name, pk in varied.items()}
+    return [names.get(r["patient"]["id"], "other") for r in body["results"]], body
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("name", ["a", "b", "c", "owner", "other"]),
+        ("-name", ["other", "owner", "c", "b", "a"]),
+        ("week", ["a", "b", "c"]),
+        ("-week", ["c", "b", "a"]),
+        ("adherence", ["c", "a", "b"]),
+        ("-adherence", ["b", "a", "c"]),
+        ("last_activity", ["b", "a"]),
+        ("-last_activity", ["a", "b"]),
+        ("pain", ["a", "c", "b"]),
+        ("-pain", ["b", "c", "a"]),
+        ("-alerts", ["c", "b"]),
+    ],
+)
+def test_each_sort(world, varied, sort, expected):
+    names, _body = order(world, varied, sort=sort)
+    assert names[: len(expected)] == expected
+    assert len(names) == 5
+
+
+def test_ascending_alerts_puts_the_most_alerts_last(world, varied):
+    names, _body = order(world, varied, sort="alerts")
+    assert names[-2:] == ["b", "c"]
+
+
+@pytest.mark.parametrize(
+    ("filter_by", "expected"),
+    [
+        ("all", {"a", "b", "c", "owner", "other"}),
+        ("alerts", {"b", "c"}),
+        ("not_adherent", {"a", "c"}),
+        ("mine", {"a", "b", "c", "owner", "other"}),
+    ],
+)
+def test_each_filter(world, varied, filter_by, expected):
+    names, _body = order(world, varied, filter=filter_by)
+    assert set(names) == expected
+
+
+def test_mine_leaves_out_a_colleagues_patients(world, varied):
+    from tests.factories import PatientFactory, PhysiotherapistFactory
+
+    colleague = PhysiotherapistFactory(practice=world.physio.practice)
+    PatientFactory(physiotherapist=colleague)
+    all_names, _body = order(world, varied, filter="all")
+    mine, _body = order(world, varied, filter="mine")
+    assert (len(all_names), len(mine)) == (6, 5)
+
+
+def test_adherence_this_week_and_overall(world, varied):
+    _names, body = order(world, varied)
+    rows = {r["patient"]["id"]: r for r in body["results"]}
+    a = rows[str(varied["a"])]
+    assert a["programme_week"] == 3
+    assert (a["adherence_week"]["due"], a["adherence_week"]["done"]) == (1, 1)
+    assert a["adherence_week"]["session_adherence"] == 1.0
+    assert (a["adherence_overall"]["due"], a["adherence_overall"]["done"]) == (3, 2)
+    assert a["adherence_overall"]["adherent"] is False
+    b = rows[str(varied["b"])]
+    assert (b["programme_week"], b["adherence_week"]) == (4, None)  # nothing due yet
+    assert b["adherence_overall"]["session_adherence"] == 1.0
+    assert rows[str(varied["owner"])]["adherence_week"] is None
+
+
+def test_progress_series_scores_and_tests(world):
+    """Weekly pain with change and the NRS rule (2 points or 30%: with a baseline of 3, one
+    point is important), scores with their change against baseline, performance tests."""
+    import uuid
+    from datetime import date
+    from decimal import Decimal
+
+    from programs.services.outcome import (
+        performance_test_record,
+        questionnaire_response_upsert,
+        weekly_pain_report,
+    )
+    from tests.conftest import enrol
+
+    with time_machine.travel(datetime(2027, 2, 20, 9, tzinfo=AMS), tick=False):
+        programme = enrol(world.owner, world.physio, start_date=date(2027, 3, 1))
+    for monday, nrs in ((1, 3), (8, 3), (15, 2), (22, 5)):
+        at = datetime(2027, 3, monday + 6, 20, tzinfo=AMS)
+        with time_machine.travel(at):
+            weekly_pain_report(
+                patient=world.owner, week_start=date(2027, 3, monday), nrs=nrs, reported_at=at
+            )
+    for total, when, timepoint in (
+        (30, datetime(2027, 2, 26, 10, tzinfo=AMS), "baseline"),
+        (36, datetime(2027, 4, 5, 10, tzinfo=AMS), "week_6"),
+    ):
+        answers = {f"OHS{i}": 3 if i <= total - 24 else 2 for i in range(1, 13)}
+        with time_machine.travel(when):
+            questionnaire_response_upsert(
+                patient=world.owner,
+                response_id=uuid.uuid4(),
+                data={
+                    "instrument": "oxford",
+                    "instrument_version": "1998",
+                    "timepoint": timepoint,
+                    "answered_at": when,
+                    "answers": answers,
+                },
+            )
+    first, second = programme.sessions.filter(supervised=True).order_by("scheduled_at")[:2]
+    for session, stands in ((first, "10"), (second, "13")):
+        with time_machine.travel(session.scheduled_at):
+            performance_test_record(
+                physiotherapist=world.physio,
+                session=session,
+                kind="chair_stand_30s",
+                value=Decimal(stands),
+            )
+    with time_machine.travel(datetime(2027, 4, 6, 9, tzinfo=AMS)):
+        response = world.client("physio").get(f"/api/v1/physio/patients/{world.owner.pk}/progress/")
+    assert response.status_code == 200
+    body = response.json()
+    assert [
+        (p["nrs"], p["baseline"], p["change"], p["important"], p["p3_signal"])
+        for p in body["weekly_pain"]
+    ] == [
+        (3, 3, None, None, False),
+        (3, 3, 0.0, False, False),
+        (2, 3, -1.0, True, False),
+        (5, 3, 2.0, True, True),
+    ]
+    assert [
+        (s["measure"], s["timepoint"], s["value"], s["change"], s["improvement"], s["important"])
+        for s in body["scores"]
+    ] == [
+        ("oxford", "baseline", 30.0, None, None, None),
+        ("oxford", "week_6", 36.0, 6.0, 6.0, True),
+    ]
+    assert [
+        (t["measure"], t["timepoint"], t["value"], t["baseline"], t["change"])
+        for t in body["performance_tests"]
+    ] == [
+        ("chair_stand_30s", "baseline", 10.0, 10.0, None),
+        ("chair_stand_30s", "unscheduled", 13.0, 10.0, 3.0),
+    ]
+
+
+def test_progress_shows_the_weekly_pain_of_the_current_programme_only(world):
+    from datetime import date, time
+
+    from programs.models import Programme, WeeklyPain
+    from tests.conftest import enrol
+
+    earlier = Programme.objects.create(
+        patient=world.owner,
+        enrolled_by=world.physio,
+        name_nl="Heup",
+        name_en="Hip",
+        start_date=date(2026, 1, 5),
+        weeks=12,
+        weekdays=[0, 3],
+        session_time=time(18, 0),
+        time_zone="Europe/Amsterdam",
+        supervised_weekdays=[0],
+        status="completed",
+    )
+    for week_start, nrs in ((date(2026, 1, 5), 1), (date(2026, 1, 12), 2)):
+        WeeklyPain.objects.create(
+            patient=world.owner,
+            programme=earlier,
+            week_start=week_start,
+            nrs=nrs,
+            reported_at=datetime(2026, 1, 18, tzinfo=AMS),
+        )
+    with time_machine.travel(datetime(2027, 2, 20, 9, tzinfo=AMS), tick=False):
+        current = enrol(world.owner, world.physio, start_date=date(2027, 3, 1))
+    WeeklyPain.objects.create(
+        patient=world.owner,
+        programme=current,
+        week_start=date(2027, 3, 1),
+        nrs=4,
+        reported_at=datetime(2027, 3, 7, tzinfo=AMS),
+    )
+    with time_machine.travel(datetime(2027, 3, 9, 9, tzinfo=AMS)):
+        body = (
+            world.client("physio").get(f"/api/v1/physio/patients/{world.owner.pk}/progress/").json()
+        )
+    assert [(p["week_start"], p["nrs"], p["baseline"]) for p in body["weekly_pain"]] == [
+        ("2027-03-01", 4, 4)
+    ]

@@ -492,3 +492,35 @@ class TestScoreDeclineThresholds:
                     physiotherapist=world.physio, session=session, kind="tug", value=Decimal(value)
                 )
         assert (AlertKind.SCORE_DECLINE in kinds(world.owner)) is raised
+
+
+def test_weekly_rise_is_measured_against_this_programmes_baseline(world, march):
+    from datetime import date, time
+
+    from programs.models import Programme
+
+    earlier = Programme.objects.create(
+        patient=world.owner,
+        enrolled_by=world.physio,
+        name_nl="Heup",
+        name_en="Hip",
+        start_date=date(2026, 1, 5),
+        weeks=12,
+        weekdays=[0, 3],
+        session_time=time(18, 0),
+        time_zone="Europe/Amsterdam",
+        supervised_weekdays=[0],
+        status="completed",
+    )
+    WeeklyPain.objects.create(
+        patient=world.owner,
+        programme=earlier,
+        week_start=date(2026, 1, 5),
+        nrs=1,
+        reported_at=ams(2026, 1, 11, 20),
+    )
+    weekly(world, 1, 3)  # this programme's baseline
+    weekly(world, 8, 4)  # 1 above it (3 above the old programme's)
+    assert AlertKind.PAIN_WEEKLY_RISE not in kinds(world.owner)
+    weekly(world, 15, 5)
+    assert AlertKind.PAIN_WEEKLY_RISE in kinds(world.owner)
