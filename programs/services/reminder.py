@@ -6,9 +6,11 @@ How it is safe (PITFALLS.md, "Celery and reminders"):
   a unique constraint (a second dispatcher, beat or run inserts nothing new).
 - Due rows are claimed with SELECT ... FOR UPDATE SKIP LOCKED, marked queued, and the send
   tasks are published after commit. Rows that stayed queued (broker down) are queued again.
-- A send claims its row with one UPDATE from queued/retry to sending; only the winner calls the
-  provider, so a duplicated or retried task, or two workers, never send twice. Transient
-  provider failures wait for the dispatcher to retry them with backoff.
+- A send claims its row with one UPDATE from queued to sending, in the same transaction that
+  reads what the send needs; only the winner calls the provider, so a duplicated or retried
+  task, or two workers, never send twice. A database error before the provider call rolls the
+  claim back, so the retried task sends it. Transient provider failures wait (status retry)
+  for the dispatcher to queue them again after their backoff.
 - Right before sending, the reminder is checked again: one that is past its use (the session
   started, it moved, the patient logged it, opted out) is skipped with its reason, never sent
   late.
@@ -520,12 +522,13 @@ def reminder_dispatch_due(
 
 
 def _claim(notification_id: int, now: datetime) -> bool:
-    """One UPDATE decides who sends: a duplicate task or a second worker finds nothing to do."""
+    """One UPDATE decides who sends: a duplicate task or a second worker finds nothing to do.
+    Only a queued row is claimed: one waiting to retry is queued again by the dispatcher once
+    its backoff has passed, so a duplicated task cannot send it early."""
     return bool(
-        Notification.objects.filter(
-            pk=notification_id,
-            status__in=[NotificationStatus.QUEUED, NotificationStatus.RETRY],
-        ).update(status=NotificationStatus.SENDING, attempts=F("attempts") + 1, updated_at=now)
+        Notification.objects.filter(pk=notification_id, status=NotificationStatus.QUEUED).update(
+            status=NotificationStatus.SENDING, attempts=F("attempts") + 1, updated_at=now
+        )
     )
 
 
@@ -574,93 +577,128 @@ def _backoff(attempt: int) -> timedelta:
     return timedelta(minutes=min(2 ** (attempt - 1), 30))
 
 
-def reminder_send(*, notification_id: int) -> str:
-    """Send one reminder on the patient's channels, at most once. Returns the final status."""
-    now = timezone.now()
-    if not _claim(notification_id, now):
-        return "not_claimed"
-    notification = Notification.objects.select_related(
-        "patient__user", "patient__reminder_preference", "session__programme", "session__attendance"
-    ).get(pk=notification_id)
-    patient = notification.patient
-    preference = _preference(patient)
-    reason = _no_longer_useful(notification, preference, now)
-    if reason:
-        _finish(notification_id, status=NotificationStatus.SKIPPED, skip_reason=reason)
-        return NotificationStatus.SKIPPED
+@dataclass
+class _Send:
+    """Everything a send needs from the database, read before the provider is called."""
 
-    done = set(
-        notification.deliveries.filter(outcome=DeliveryOutcome.SENT).values_list(
-            "channel", "device_id"
+    notification: Notification
+    title: str
+    body: str
+    devices: list[Device]
+    email: str
+    sent_before: bool
+
+
+def _claim_and_prepare(notification_id: int, now: datetime) -> _Send | str:
+    """Claim the row and read what the send needs, in one transaction. A database error on the
+    way rolls the claim back with it: the row stays queued and the retried task (or the
+    dispatcher's re-queue) claims it again. Only a committed claim lets the provider be
+    called, so the row says "sending" exactly when a send may have happened."""
+    with transaction.atomic():
+        if not _claim(notification_id, now):
+            return "not_claimed"
+        notification = Notification.objects.select_related(
+            "patient__user",
+            "patient__reminder_preference",
+            "session__programme",
+            "session__attendance",
+        ).get(pk=notification_id)
+        patient = notification.patient
+        preference = _preference(patient)
+        reason = _no_longer_useful(notification, preference, now)
+        if reason:
+            _finish(notification_id, status=NotificationStatus.SKIPPED, skip_reason=reason)
+            return NotificationStatus.SKIPPED
+        done = set(
+            notification.deliveries.filter(outcome=DeliveryOutcome.SENT).values_list(
+                "channel", "device_id"
+            )
         )
-    )
-    language = preference.language or patient.language
-    title, body = reminder_text(notification, language=language, zone=patient.time_zone)
-    outcomes = []
+        devices = []
+        if preference.push_enabled:
+            devices = [
+                device
+                for device in Device.objects.filter(patient=patient, active=True).order_by("pk")
+                if (DeliveryChannel.PUSH, device.pk) not in done
+            ]
+        email = patient.user.email
+        if not (preference.email_enabled and email and (DeliveryChannel.EMAIL, None) not in done):
+            email = ""
+        if not devices and not email:
+            if done:  # every channel got it on an earlier attempt
+                _finish(notification_id, status=NotificationStatus.SENT, sent_at=now)
+                return NotificationStatus.SENT
+            _finish(notification_id, status=NotificationStatus.SKIPPED, skip_reason="no_channel")
+            return NotificationStatus.SKIPPED
+        language = preference.language or patient.language
+        title, body = reminder_text(notification, language=language, zone=patient.time_zone)
+    return _Send(notification, title, body, devices, email, sent_before=bool(done))
+
+
+def _deliver(send: _Send) -> list[tuple[str, Device | None, str, str]]:
+    """Call the providers (no database here): (channel, device, outcome, detail) per target."""
     attempts = []
-    if preference.push_enabled:
-        devices = [
-            device
-            for device in Device.objects.filter(patient=patient, active=True).order_by("pk")
-            if (DeliveryChannel.PUSH, device.pk) not in done
-        ]
-        if devices:
-            data = {"kind": notification.kind, "subject": notification.subject}
-            messages = [push.PushMessage(d.token, title, body, data) for d in devices]
-            try:
-                results = push.push_backend().send(messages)
-            except Exception as exc:  # a provider outage is a transient failure
-                logger.warning("push provider failed: %r", exc)
-                results = [push.PushResult(DeliveryOutcome.TRANSIENT, repr(exc)[:300])] * len(
-                    devices
-                )
-            for device, result in zip(devices, results, strict=True):
-                outcomes.append(result.outcome)
-                attempts.append((DeliveryChannel.PUSH, device, result.outcome, result.detail))
-                if result.outcome == DeliveryOutcome.INVALID_TOKEN:
-                    Device.objects.filter(pk=device.pk).update(
-                        active=False, deactivated_at=now, deactivation_reason=result.detail
-                    )
-    email = patient.user.email
-    if preference.email_enabled and email and (DeliveryChannel.EMAIL, None) not in done:
+    if send.devices:
+        data = {"kind": send.notification.kind, "subject": send.notification.subject}
+        messages = [push.PushMessage(d.token, send.title, send.body, data) for d in send.devices]
         try:
-            EmailMessage(subject=title, body=body, to=[email]).send()
+            results = push.push_backend().send(messages)
+        except Exception as exc:  # a provider outage is a transient failure
+            logger.warning("push provider failed: %r", exc)
+            results = [push.PushResult(DeliveryOutcome.TRANSIENT, repr(exc)[:300])] * len(messages)
+        for device, result in zip(send.devices, results, strict=True):
+            attempts.append((DeliveryChannel.PUSH, device, result.outcome, result.detail))
+    if send.email:
+        try:
+            EmailMessage(subject=send.title, body=send.body, to=[send.email]).send()
             outcome, detail = DeliveryOutcome.SENT, ""
         except Exception as exc:  # SMTP trouble is usually temporary
             outcome, detail = DeliveryOutcome.TRANSIENT, repr(exc)[:300]
-        outcomes.append(outcome)
         attempts.append((DeliveryChannel.EMAIL, None, outcome, detail))
+    return attempts
 
-    DeliveryAttempt.objects.bulk_create(
-        DeliveryAttempt(
-            notification_id=notification_id,
-            channel=channel,
-            device=device,
-            attempt=notification.attempts,
-            outcome=outcome,
-            detail=detail,
+
+def reminder_send(*, notification_id: int) -> str:
+    """Send one reminder on the patient's channels, at most once (issue 6). Returns the final
+    status, or "not_claimed" when another task has it or it is not queued."""
+    now = timezone.now()
+    send = _claim_and_prepare(notification_id, now)
+    if isinstance(send, str):
+        return send
+    notification = send.notification
+    attempts = _deliver(send)
+    outcomes = [outcome for _channel, _device, outcome, _detail in attempts]
+    with transaction.atomic():
+        for _channel, device, outcome, detail in attempts:
+            if outcome == DeliveryOutcome.INVALID_TOKEN:
+                Device.objects.filter(pk=device.pk).update(
+                    active=False, deactivated_at=now, deactivation_reason=detail[:100]
+                )
+        DeliveryAttempt.objects.bulk_create(
+            DeliveryAttempt(
+                notification_id=notification_id,
+                channel=channel,
+                device=device,
+                attempt=notification.attempts,
+                outcome=outcome,
+                detail=detail,
+            )
+            for channel, device, outcome, detail in attempts
         )
-        for channel, device, outcome, detail in attempts
-    )
-    sent_before = bool(done)
-    sent_now = DeliveryOutcome.SENT in outcomes
-    if not outcomes and not sent_before:
-        _finish(notification_id, status=NotificationStatus.SKIPPED, skip_reason="no_channel")
-        return NotificationStatus.SKIPPED
-    retry_left = notification.attempts < settings.REMINDER_MAX_ATTEMPTS
-    if DeliveryOutcome.TRANSIENT in outcomes and retry_left:
+        retry_left = notification.attempts < settings.REMINDER_MAX_ATTEMPTS
+        if DeliveryOutcome.TRANSIENT in outcomes and retry_left:
+            _finish(
+                notification_id,
+                status=NotificationStatus.RETRY,
+                next_attempt_at=now + _backoff(notification.attempts),
+            )
+            return NotificationStatus.RETRY
+        if DeliveryOutcome.SENT in outcomes or send.sent_before:
+            _finish(notification_id, status=NotificationStatus.SENT, sent_at=now)
+            return NotificationStatus.SENT
         _finish(
             notification_id,
-            status=NotificationStatus.RETRY,
-            next_attempt_at=now + _backoff(notification.attempts),
+            status=NotificationStatus.FAILED,
+            skip_reason=(attempts[-1][3] or attempts[-1][2])[:100],
         )
-        return NotificationStatus.RETRY
-    if sent_now or sent_before:
-        _finish(notification_id, status=NotificationStatus.SENT, sent_at=now)
-        return NotificationStatus.SENT
-    _finish(
-        notification_id,
-        status=NotificationStatus.FAILED,
-        skip_reason=(attempts[-1][3] or attempts[-1][2])[:100] if attempts else "failed",
-    )
-    return NotificationStatus.FAILED
+        return NotificationStatus.FAILED

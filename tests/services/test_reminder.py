@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
-from django.db import connection
+from django.db import OperationalError, connection, connections
 
 from programs.models import (
     Device,
@@ -343,6 +343,24 @@ class TestRecovery:
             (2, "sent"),
         ]
 
+    def test_a_duplicated_task_does_not_send_before_the_backoff_has_passed(
+        self, world, march, push
+    ):
+        push.outcomes["device-token-0001"] = "transient"
+        dispatch_and_send(ams(2027, 3, 1, 17, 0))
+        notification = upcoming(world.owner).get()
+        push.outcomes.clear()
+        with time_machine.travel(ams(2027, 3, 1, 17, 0, 30), tick=False):
+            # the first send task delivered a second time, before next_attempt_at (17:01)
+            assert reminder_send(notification_id=notification.pk) == "not_claimed"
+        notification.refresh_from_db()
+        assert (notification.status, notification.attempts) == (NotificationStatus.RETRY, 1)
+        assert len(sent(push)) == 1  # the transient attempt only
+        dispatch_and_send(ams(2027, 3, 1, 17, 1))
+        notification.refresh_from_db()
+        assert notification.status == NotificationStatus.SENT
+        assert len(sent(push)) == 2
+
     def test_an_invalid_token_is_deactivated(self, world, march, push):
         prefer(world.owner, questionnaire_due=False)
         device = Device.objects.get()
@@ -465,4 +483,45 @@ def test_two_workers_sending_the_same_reminder_send_it_once(world, push):
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["not_claimed", "not_claimed", "not_claimed", "sent"]
+    assert len(sent(push)) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_database_error_before_the_provider_call_leaves_the_reminder_to_the_retry(world, push):
+    """A send that fails on the database before it reached the provider (here: the device table
+    is locked and the lock wait times out) must not leave its row claimed: the retried task
+    sends it, once."""
+    with time_machine.travel(ams(2027, 2, 20, 9, 0), tick=False):
+        enrol(world.owner, world.physio, start_date=ams(2027, 3, 1).date())
+    with_device(world.owner)
+    prefer(world.owner, questionnaire_due=False)
+    with time_machine.travel(ams(2027, 3, 1, 17, 0), tick=False):
+        reminder_dispatch_due()
+    notification = upcoming(world.owner).get()
+    blocker = connections.create_connection("default")
+    try:
+        blocker.set_autocommit(False)
+        with blocker.cursor() as cursor:
+            cursor.execute("LOCK TABLE programs_device IN ACCESS EXCLUSIVE MODE")
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '200ms'")
+        with (
+            time_machine.travel(ams(2027, 3, 1, 17, 0, 5), tick=False),
+            pytest.raises(OperationalError),
+        ):
+            reminder_send(notification_id=notification.pk)
+    finally:
+        blocker.rollback()
+        blocker.close()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    notification.refresh_from_db()
+    assert (notification.status, notification.attempts) == (NotificationStatus.QUEUED, 0)
+    assert sent(push) == []
+    with time_machine.travel(ams(2027, 3, 1, 17, 0, 7), tick=False):  # Celery's autoretry
+        assert reminder_send(notification_id=notification.pk) == NotificationStatus.SENT
+        assert reminder_send(notification_id=notification.pk) == "not_claimed"
+    notification.refresh_from_db()
+    assert (notification.status, notification.attempts) == (NotificationStatus.SENT, 1)
     assert len(sent(push)) == 1
