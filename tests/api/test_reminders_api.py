@@ -1,5 +1,6 @@
 """Reminder settings and devices through the API, and the FCM backend at its boundary."""
 
+import secrets
 import sys
 import types
 
@@ -110,6 +111,31 @@ class TestDevices:
         response = world.client("owner").post("/api/v1/me/devices/", body, format="json")
         assert response.status_code == 400
         assert list(response.json()["error"]["fields"]) == [field]
+
+    @pytest.mark.parametrize(
+        "token",
+        [
+            secrets.token_urlsafe(3000),  # about 4000 characters: above PostgreSQL's index limit
+            "x" * 1025,
+            "token with spaces in it",
+            "tøken-with-non-ascii-ü" * 10,
+        ],
+    )
+    def test_an_unusable_token_is_a_400_naming_token(self, world, token):
+        response = world.client("owner").post(
+            "/api/v1/me/devices/", {"platform": "android", "token": token}, format="json"
+        )
+        assert response.status_code == 400
+        assert list(response.json()["error"]["fields"]) == ["token"]
+        assert not Device.objects.exists()
+
+    def test_a_long_random_token_up_to_the_limit_is_registered(self, world):
+        token = secrets.token_urlsafe(1024)[:1024]
+        response = world.client("owner").post(
+            "/api/v1/me/devices/", {"platform": "web", "token": token}, format="json"
+        )
+        assert response.status_code == 201
+        assert Device.objects.get().token == token
 
     def test_access_matrix(self, world):
         check_access(world, "get", "/api/v1/me/devices/", PATIENT_ONLY)
