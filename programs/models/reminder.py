@@ -35,6 +35,8 @@ class ReminderPreference(TimestampedModel):
     class Meta:
         verbose_name = _("reminder settings")
         verbose_name_plural = _("reminder settings")
+        # The dispatcher reads the longest lead every minute to bound its session range.
+        indexes = [models.Index(fields=["minutes_before"], name="reminder_pref_lead")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(minutes_before__gte=5, minutes_before__lte=1440),

@@ -17,17 +17,31 @@ How it is safe (PITFALLS.md, "Celery and reminders"):
 """
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from dataclasses import fields as fields_of
 from datetime import date, datetime, time, timedelta
+from itertools import islice
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Exists, F, Max, Min, OuterRef, Q
+from django.db.models import (
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -64,6 +78,9 @@ BATCH = 1000
 SEND_CHUNK = 100  # notifications per send task
 # The longest lead a patient can choose (24 h): sessions further ahead need no look yet.
 MAX_LEAD = timedelta(minutes=1440)
+# A session that started this long ago without any reminder (beat or broker were down) is
+# recorded as skipped, too late; an outage longer than this shows in the logs, not per session.
+UPCOMING_LOOKBACK = timedelta(hours=6)
 # A missed-session reminder is of use on the morning after; not days later.
 MISSED_LOOKBACK = timedelta(days=3)
 MISSED_USEFUL_FOR = timedelta(hours=12)
@@ -152,7 +169,7 @@ def _session_subject(session_id: UUID, scheduled_at: datetime) -> str:
 @dataclass(frozen=True)
 class _Prefs:
     """The reminder settings a planner needs, read as plain values with a LEFT JOIN (no model
-    instance per row: the dispatcher reads up to every session of the next day each minute)."""
+    instance per row: a dispatcher run may read 100,000 due sessions)."""
 
     minutes_before: int
     quiet_start: time
@@ -196,52 +213,84 @@ SESSION_FIELDS = {
 }
 
 
-def _plan_upcoming(now: datetime) -> list[Notification]:
+def _lead() -> Coalesce:
+    """The patient's minutes before a session, the default when they have no settings row."""
+    return Coalesce(
+        F("programme__patient__reminder_preference__minutes_before"),
+        Value(ReminderPreference._meta.get_field("minutes_before").default),
+        output_field=IntegerField(),
+    )
+
+
+def _longest_lead() -> timedelta:
+    """The longest lead any patient chose (an index lookup): no session further ahead can be
+    due, so the session range scanned is as short as the patients allow."""
+    longest = ReminderPreference.objects.aggregate(longest=Max("minutes_before"))["longest"]
+    default = ReminderPreference._meta.get_field("minutes_before").default
+    return min(timedelta(minutes=max(longest or 0, default)), MAX_LEAD)
+
+
+def _plan_upcoming(now: datetime) -> Iterator[Notification]:
     """Upcoming-session reminders whose time has come: minutes_before the session, moved to
     the end of quiet hours when they would fall inside; skipped (and recorded) when that is
-    not before the session any more."""
-    candidates = PlannedSession.objects.filter(
-        status=SessionStatus.SCHEDULED,
-        scheduled_at__gt=now,
-        scheduled_at__lte=now + MAX_LEAD,
-        programme__status=ProgrammeStatus.ACTIVE,
-    ).exclude(
-        Exists(
-            Notification.objects.filter(
-                kind=NotificationKind.UPCOMING_SESSION,
-                session=OuterRef("pk"),
-                deadline=OuterRef("scheduled_at"),
+    not before the session any more. Issue 6: what is past its session is skipped, not sent
+    late, and recorded: a session that started within UPCOMING_LOOKBACK without a reminder
+    (beat or broker were down) gets a row "skipped, too_late".
+
+    What is due is decided in SQL (scheduled_at - lead <= now, over the (status,
+    scheduled_at) index range), so sessions whose reminder is not due yet never reach Python;
+    opted-out patients are left out in SQL too. Quiet hours, local time, stay in Python, for
+    the due rows only."""
+    minute = Value(timedelta(minutes=1), output_field=DurationField())
+    remind_at = ExpressionWrapper(
+        F("scheduled_at") - ExpressionWrapper(_lead() * minute, output_field=DurationField()),
+        output_field=DateTimeField(),
+    )
+    opted_in = Q(programme__patient__reminder_preference__isnull=True) | Q(
+        programme__patient__reminder_preference__upcoming_session=True
+    )
+    due = (
+        PlannedSession.objects.filter(
+            opted_in,
+            status=SessionStatus.SCHEDULED,
+            scheduled_at__gt=now - UPCOMING_LOOKBACK,
+            scheduled_at__lte=now + _longest_lead(),
+            programme__status=ProgrammeStatus.ACTIVE,
+        )
+        .alias(remind_at=remind_at)
+        .filter(remind_at__lte=now)
+        .exclude(
+            Exists(
+                Notification.objects.filter(
+                    kind=NotificationKind.UPCOMING_SESSION,
+                    session=OuterRef("pk"),
+                    deadline=OuterRef("scheduled_at"),
+                )
             )
         )
     )
-    rows = []
-    for row in _streamed(candidates, SESSION_FIELDS):
+    for row in _streamed(due, SESSION_FIELDS):
         prefs = _prefs(row)
-        if not prefs.upcoming_session:
-            continue
         session_at = row["scheduled_at"]
         planned = session_at - timedelta(minutes=prefs.minutes_before)
-        if planned > now:
-            continue
         fire_at = after_quiet_hours(
             planned, ZoneInfo(row["zone"]), prefs.quiet_start, prefs.quiet_end
         )
         status, reason = NotificationStatus.PENDING, ""
         if fire_at >= session_at:
             status, reason = NotificationStatus.SKIPPED, "quiet_hours"
-        rows.append(
-            Notification(
-                patient_id=row["patient_ref"],
-                kind=NotificationKind.UPCOMING_SESSION,
-                subject=_session_subject(row["pk"], session_at),
-                session_id=row["pk"],
-                fire_at=fire_at,
-                deadline=session_at,
-                status=status,
-                skip_reason=reason,
-            )
+        elif session_at <= now:
+            status, reason = NotificationStatus.SKIPPED, "too_late"
+        yield Notification(
+            patient_id=row["patient_ref"],
+            kind=NotificationKind.UPCOMING_SESSION,
+            subject=_session_subject(row["pk"], session_at),
+            session_id=row["pk"],
+            fire_at=fire_at,
+            deadline=session_at,
+            status=status,
+            skip_reason=reason,
         )
-    return rows
 
 
 def _plan_missed(now: datetime) -> list[Notification]:
@@ -439,12 +488,14 @@ def _plan_weekly_pain(now: datetime) -> list[Notification]:
     ]
 
 
-def _insert(rows: list[Notification]) -> int:
-    """Insert, leaving alone what exists: the unique key (patient, kind, subject) is what makes
-    a second dispatcher harmless."""
-    for start in range(0, len(rows), BATCH):
-        Notification.objects.bulk_create(rows[start : start + BATCH], ignore_conflicts=True)
-    return len(rows)
+def _insert(rows: Iterable[Notification]) -> int:
+    """Insert, BATCH rows at a time as the planner yields them, leaving alone what exists: the
+    unique key (patient, kind, subject) is what makes a second dispatcher harmless."""
+    rows, count = iter(rows), 0
+    while batch := list(islice(rows, BATCH)):
+        Notification.objects.bulk_create(batch, ignore_conflicts=True)
+        count += len(batch)
+    return count
 
 
 def _publish(ids: list[int]) -> None:

@@ -190,6 +190,20 @@ class TestQuietHoursAndOptOut:
         dispatch_and_send(ams(2027, 3, 1, 16, 0))  # 16:00 is quiet now
         assert upcoming(world.owner).get().fire_at == ams(2027, 3, 1, 16, 30)
 
+    def test_each_patient_at_their_own_lead_in_one_run(self, world, march, push):
+        with time_machine.travel(ams(2027, 2, 20, 9, 0), tick=False):
+            enrol(world.other_patient, world.physio, start_date=ams(2027, 3, 1).date())
+        with_device(world.other_patient, "other-device-token")
+        prefer(world.other_patient, minutes_before=180)  # 15:00; the owner keeps 60: 17:00
+        dispatch_and_send(ams(2027, 3, 1, 14, 59))
+        assert not Notification.objects.filter(kind=NotificationKind.UPCOMING_SESSION).exists()
+        dispatch_and_send(ams(2027, 3, 1, 15, 0))
+        assert [m.token for m in sent(push)] == ["other-device-token"]
+        dispatch_and_send(ams(2027, 3, 1, 16, 59))
+        assert not upcoming(world.owner).exists()
+        dispatch_and_send(ams(2027, 3, 1, 17, 0))
+        assert [m.token for m in sent(push)] == ["other-device-token", "device-token-0001"]
+
     def test_opted_out_of_a_kind_gets_none(self, world, march, push):
         prefer(world.owner, upcoming_session=False)
         dispatch_and_send(ams(2027, 3, 1, 17, 0))
@@ -310,8 +324,22 @@ class TestRecovery:
         dispatch_and_send(ams(2027, 3, 1, 17, 40))  # beat was down from 16:50 to 17:40
         assert len(sent(push)) == 1
 
-    def test_beat_down_past_the_session_sends_nothing(self, world, march, push):
-        dispatch_and_send(ams(2027, 3, 1, 18, 30))
+    def test_beat_down_past_the_session_records_it_skipped_too_late(self, world, march, push):
+        dispatch_and_send(ams(2027, 3, 1, 18, 30))  # beat and broker down from 16:50
+        notification = upcoming(world.owner).get()
+        assert (notification.status, notification.skip_reason) == (
+            NotificationStatus.SKIPPED,
+            "too_late",
+        )
+        assert notification.fire_at == ams(2027, 3, 1, 17, 0)
+        dispatch_and_send(ams(2027, 3, 1, 18, 31))
+        assert upcoming(world.owner).count() == 1
+        assert sent(push) == []
+
+    def test_down_longer_than_the_lookback_records_nothing_for_that_session(
+        self, world, march, push
+    ):
+        dispatch_and_send(ams(2027, 3, 2, 0, 1))  # six hours after Monday's 18:00 session
         assert not upcoming(world.owner).exists()
         assert sent(push) == []
 

@@ -16,6 +16,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddIndex(
+            model_name="reminderpreference",
+            index=models.Index(fields=["minutes_before"], name="reminder_pref_lead"),
+        ),
         migrations.RunPython(drop_unusable_tokens, migrations.RunPython.noop),
         migrations.AlterField(
             model_name="device",
