@@ -3,15 +3,15 @@ windows), the due list over the schedule, performance tests, change against base
 access matrix of every endpoint."""
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
-from programs.models import OutcomeScore, QuestionnaireResponse, WeeklyPain
+from programs.models import EndReason, OutcomeScore, QuestionnaireResponse, WeeklyPain
 from programs.scoring import hoos_item_codes
-from programs.services.programme import programme_pause, programme_resume
+from programs.services.programme import programme_end, programme_pause, programme_resume
 from tests.access import check_access
 from tests.conftest import enrol
 
@@ -397,6 +397,47 @@ class TestChangeAgainstBaseline:
         assert (later["hoos_pain"]["value"], later["hoos_pain"]["change"]) == (57.5, 7.5)
         assert later["hoos_pain"]["important"] is False
         assert later["hoos_pain"]["improvement"] == 7.5
+
+    def test_a_second_programme_is_compared_with_its_own_baseline(self, world, march):
+        """TUG 12.0 s at the first supervised session of the first programme, which ends; the
+        second programme starts at 10.0 s and ends at 8.75 s. Its week 12 is 8.75 - 10.0 =
+        -1.25 s, shown -1.3 (half away from zero), an improvement of 1.3 (lower is better) and
+        no verdict (no threshold set); against the first programme's 12.0 it would be -3.25."""
+
+        def tug(programme, session, value):
+            with time_machine.travel(session.scheduled_at + timedelta(hours=1)):
+                url = (
+                    f"/api/v1/physio/programmes/{programme.pk}/sessions/{session.pk}"
+                    "/performance-tests/tug/"
+                )
+                response = world.client("physio").put(url, {"value": value}, format="json")
+            assert response.status_code == 201, response.json()
+
+        tug(march, march.sessions.get(local_date=ams(2027, 3, 1).date()), "12.00")
+        with time_machine.travel(ams(2027, 3, 2, 9), tick=False):
+            programme_end(actor=world.physio.user, programme=march, reason=EndReason.OTHER)
+        with time_machine.travel(ams(2027, 3, 30, 9), tick=False):
+            second = enrol(world.owner, world.physio, start_date=ams(2027, 4, 5).date())
+        supervised = second.sessions.filter(supervised=True).order_by("scheduled_at")
+        tug(second, supervised.first(), "10.00")
+        tug(second, supervised.last(), "8.75")
+        with time_machine.travel(supervised.last().scheduled_at + timedelta(days=1)):
+            scores = (
+                world.client("physio")
+                .get(f"/api/v1/physio/patients/{world.owner.pk}/outcomes/")
+                .json()
+            )
+        rows = [
+            (s["timepoint"], s["value"], s["baseline"], s["change"], s["improvement"])
+            for s in scores["scores"]
+            if s["measure"] == "tug_seconds"
+        ]
+        assert rows == [
+            ("baseline", 12.0, 12.0, None, None),
+            ("baseline", 10.0, 10.0, None, None),
+            ("week_12", 8.75, 10.0, -1.3, 1.3),
+        ]
+        assert [s["important"] for s in scores["scores"]] == [None, None, None]
 
 
 PATIENT_ONLY = {
