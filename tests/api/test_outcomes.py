@@ -358,6 +358,21 @@ class TestPerformanceTests:
         assert silly.status_code == 400 and list(silly.json()["error"]["fields"]) == ["value"]
         assert unknown.status_code == 404
 
+    @pytest.mark.parametrize(("value", "status"), [("9.5", 400), (9.25, 400), ("9.00", 201)])
+    def test_the_chair_stand_is_a_whole_number_of_stands(self, world, march, value, status):
+        first = march.sessions.get(local_date=ams(2027, 3, 1).date())
+        url = (
+            f"/api/v1/physio/programmes/{march.pk}/sessions/{first.pk}"
+            "/performance-tests/chair_stand_30s/"
+        )
+        with time_machine.travel(ams(2027, 3, 1, 19)):
+            response = world.client("physio").put(url, {"value": value}, format="json")
+        assert response.status_code == status, response.json()
+        if status == 400:
+            assert list(response.json()["error"]["fields"]) == ["value"]
+        else:
+            assert response.json()["score"] == 9.0
+
 
 class TestChangeAgainstBaseline:
     def test_oxford_plus_5_is_important_and_hoos_pain_plus_8_is_not(self, world, march):
