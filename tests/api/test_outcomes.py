@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from programs.errors import ValidationFailed
 from programs.models import EndReason, OutcomeScore, QuestionnaireResponse, WeeklyPain
 from programs.scoring import hoos_item_codes
+from programs.services.outcome import questionnaire_response_upsert
 from programs.services.programme import programme_end, programme_pause, programme_resume
 from tests.access import check_access
 from tests.conftest import enrol
@@ -188,6 +190,163 @@ class TestQuestionnaires:
             data = put_response(world.client("owner"), body).json()
         assert (data["timepoint"], data["in_window"]) == ("week_6", False)
         assert QuestionnaireResponse.objects.get().in_window is False
+
+    @pytest.mark.parametrize(
+        ("instrument", "version", "activities", "fields"),
+        [
+            ("psfs", "1995", [{"name": "Traplopen", "rating": 11}], ["activities.0.rating"]),
+            (
+                "psfs",
+                "1995",
+                [{"name": "Fietsen", "rating": 4}, {"name": "Traplopen", "rating": -1}],
+                ["activities.1.rating"],
+            ),
+            ("psfs", "1995", [], ["activities"]),  # PSFS: at least one activity
+            ("psfs", "1995", [{"rating": 5}], ["activities.0.name"]),
+            (
+                "psk",
+                "KNGF-2018",  # PSK: at least three
+                [{"name": "Traplopen", "rating": 6}, {"name": "Fietsen", "rating": 4}],
+                ["activities"],
+            ),
+            (
+                "psk",
+                "KNGF-2018",
+                [{"name": "Traplopen", "rating": 6}] * 2 + [{}],
+                ["activities.2.name", "activities.2.rating"],
+            ),
+        ],
+    )
+    def test_bad_activities_are_a_400_naming_the_activity(
+        self, world, march, instrument, version, activities, fields
+    ):
+        body = {
+            "instrument": instrument,
+            "instrument_version": version,
+            "answered_at": "2027-02-26T10:00:00+01:00",
+            "activities": activities,
+        }
+        with time_machine.travel(ams(2027, 2, 26, 11, 0)):
+            response = put_response(world.client("owner"), body)
+        assert response.status_code == 400, response.json()
+        assert sorted(response.json()["error"]["fields"]) == fields
+        assert not QuestionnaireResponse.objects.exists()
+
+    def test_the_service_names_a_bad_rating_as_the_api_does(self, world, march):
+        """A rating that reaches the service unchecked (another caller than the API) is named
+        the same way, activities.<index from 0>.rating, from the scoring error's activity_2."""
+        data = {
+            "instrument": "psfs",
+            "instrument_version": "1995",
+            "answered_at": ams(2027, 2, 26, 10, 0),
+            "activities": [{"name": "Fietsen", "rating": 4}, {"name": "Traplopen", "rating": 11}],
+        }
+        with (
+            time_machine.travel(ams(2027, 2, 26, 11, 0)),
+            pytest.raises(ValidationFailed) as raised,
+        ):
+            questionnaire_response_upsert(patient=world.owner, response_id=uuid.uuid4(), data=data)
+        assert list(raised.value.fields) == ["activities.1.rating"]
+        assert not QuestionnaireResponse.objects.exists()
+
+    def test_six_activities_are_refused_as_a_whole(self, world, march):
+        body = {
+            "instrument": "psfs",
+            "instrument_version": "1995",
+            "answered_at": "2027-02-26T10:00:00+01:00",
+            "activities": [{"name": f"activiteit {i}", "rating": 5} for i in range(6)],
+        }
+        with time_machine.travel(ams(2027, 2, 26, 11, 0)):
+            response = put_response(world.client("owner"), body)
+        assert response.status_code == 400
+        assert list(response.json()["error"]["fields"]) == ["activities"]
+
+    def test_psk_is_scored_as_hinder(self, world, march):
+        body = {
+            "instrument": "psk",
+            "instrument_version": "KNGF-2018",
+            "answered_at": "2027-02-26T10:00:00+01:00",
+            "activities": [
+                {"name": "Traplopen", "rating": 7},
+                {"name": "Fietsen", "rating": 4},
+                {"name": "Sokken aantrekken", "rating": 6},
+            ],
+        }
+        with time_machine.travel(ams(2027, 2, 26, 11, 0)):
+            response = put_response(world.client("owner"), body)
+        assert response.status_code == 201, response.json()
+        assert response.json()["scores"] == {"psk": 5.7}  # (7 + 4 + 6) / 3 = 5.67 -> 5.7
+
+    @pytest.mark.parametrize(
+        ("answers", "scores"),
+        [
+            # Raw sum 1 + 2 + 0 + 4 + 3 = 10 -> 62.3 by the Rasch table (DOMAIN.md §2).
+            ({"PS1": 1, "PS2": 2, "PS3": 0, "PS4": 4, "PS5": 3}, {"hoos_ps": 62.3}),
+            # All five items are needed: one missing, no score (and the response is kept).
+            ({"PS1": 1, "PS2": 2, "PS3": 0, "PS4": 4, "PS5": None}, {}),
+        ],
+    )
+    def test_hoos_ps_through_the_api(self, world, march, answers, scores):
+        body = {
+            "instrument": "hoos_ps",
+            "instrument_version": "2.0",
+            "answered_at": "2027-02-26T10:00:00+01:00",
+            "answers": answers,
+        }
+        with time_machine.travel(ams(2027, 2, 26, 11, 0)):
+            response = put_response(world.client("owner"), body)
+        assert response.status_code == 201, response.json()
+        assert response.json()["scores"] == scores
+
+    def test_hoos_ps_unknown_item_names_it(self, world, march):
+        body = {
+            "instrument": "hoos_ps",
+            "instrument_version": "2.0",
+            "answered_at": "2027-02-26T10:00:00+01:00",
+            "answers": {"PS1": 1, "PS6": 2},
+        }
+        with time_machine.travel(ams(2027, 2, 26, 11, 0)):
+            response = put_response(world.client("owner"), body)
+        assert response.status_code == 400
+        assert list(response.json()["error"]["fields"]) == ["answers.PS6"]
+
+    def test_a_change_after_the_edit_window_is_a_409_and_the_answers_stay(self, world, march):
+        response_id = uuid.uuid4()
+        body = {
+            "instrument": "oxford",
+            "instrument_version": "1998",
+            "answered_at": "2027-02-26T10:00:00+01:00",
+            "answers": oxford([2] * 12),
+        }
+        with time_machine.travel(ams(2027, 2, 26, 11, 0)):
+            put_response(world.client("owner"), body, response_id)
+        changed = {**body, "answers": oxford([3] * 12)}
+        with time_machine.travel(ams(2027, 3, 5, 10, 0)):  # 7 days less an hour: still open
+            assert put_response(world.client("owner"), changed, response_id).status_code == 200
+        with time_machine.travel(ams(2027, 3, 5, 12, 0)):  # 7 days and an hour after creation
+            again = put_response(world.client("owner"), body, response_id)
+            same = put_response(world.client("owner"), changed, response_id)
+        assert again.status_code == 409
+        assert again.json()["error"]["code"] == "response_locked"
+        assert same.status_code == 200  # the stored body again changes nothing: still fine
+        assert OutcomeScore.objects.get(measure="oxford").value == 36.0
+
+    def test_a_response_outside_every_window_is_kept_unscheduled(self, world, march):
+        body = {
+            "instrument": "oxford",
+            "instrument_version": "1998",
+            "answered_at": "2027-03-20T10:00:00+01:00",  # between baseline and week 6
+            "answers": oxford([2] * 12),
+        }
+        with time_machine.travel(ams(2027, 3, 20, 11, 0)):
+            response = put_response(world.client("owner"), body)
+        assert response.status_code == 201
+        assert (response.json()["timepoint"], response.json()["in_window"]) == (
+            "unscheduled",
+            False,
+        )
+        score = OutcomeScore.objects.get(measure="oxford")
+        assert (score.timepoint, score.in_window) == ("unscheduled", False)
 
 
 class TestDueList:
