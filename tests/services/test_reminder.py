@@ -19,6 +19,8 @@ from programs.models import (
     ReminderPreference,
     WeeklyPain,
 )
+from programs.scoring import hoos_item_codes
+from programs.services.outcome import questionnaire_response_upsert, weekly_pain_report
 from programs.services.programme import session_reschedule
 from programs.services.reminder import reminder_dispatch_due, reminder_send
 from programs.services.session import attendance_register, session_log_upsert
@@ -152,6 +154,16 @@ class TestTiming:
         assert upcoming(world.owner).get(session=session).fire_at == datetime(
             2027, 10, 31, 7, 0, tzinfo=UTC
         )
+        # 02:00-03:00 happens twice that night; the reminder fires once, at 08:00 CET.
+        for hour, minute in ((5, 30), (6, 59)):
+            dispatch_and_send(datetime(2027, 10, 31, hour, minute, tzinfo=UTC))
+        assert sent(push) == []
+        for minute in (0, 1, 2):
+            dispatch_and_send(datetime(2027, 10, 31, 7, minute, tzinfo=UTC))
+        notification = upcoming(world.owner).get(session=session)
+        assert notification.status == NotificationStatus.SENT
+        assert len(sent(push)) == 1
+        assert "09:00" in sent(push)[0].body
 
 
 class TestQuietHoursAndOptOut:
@@ -209,6 +221,24 @@ class TestQuietHoursAndOptOut:
         dispatch_and_send(ams(2027, 3, 1, 17, 0))
         assert not upcoming(world.owner).exists()
         assert sent(push) == []
+
+    @pytest.mark.parametrize(
+        ("kind", "when"),
+        [
+            (NotificationKind.MISSED_SESSION, ams(2027, 3, 5, 8, 0)),  # Thursday's session
+            (NotificationKind.QUESTIONNAIRE_DUE, ams(2027, 2, 21, 10, 0)),  # baseline window
+            (NotificationKind.WEEKLY_PAIN, ams(2027, 3, 7, 19, 0)),  # Sunday evening
+        ],
+    )
+    def test_opted_out_of_the_other_kinds_gets_none_of_them(self, world, march, push, kind, when):
+        dispatch_and_send(when)  # opted in: the reminder of that kind goes out
+        assert Notification.objects.get(kind=kind).status == NotificationStatus.SENT
+        Notification.objects.filter(kind=kind).delete()
+        push.reset()
+        prefer(world.owner, **{str(kind): False})
+        dispatch_and_send(when)
+        assert not Notification.objects.filter(kind=kind).exists()
+        assert sent(push, kind) == []
 
     def test_opting_out_after_it_was_queued_skips_it(self, world, march, push):
         with time_machine.travel(ams(2027, 3, 1, 17, 0), tick=False):
@@ -432,6 +462,58 @@ def test_weekly_pain_check_on_sunday_evening_unless_reported(world, march, push)
     )
     dispatch_and_send(ams(2027, 3, 14, 19, 0))
     assert Notification.objects.filter(kind=NotificationKind.WEEKLY_PAIN).count() == 1
+
+
+def test_weekly_pain_reported_after_it_was_queued_is_skipped(world, march, push):
+    with time_machine.travel(ams(2027, 3, 7, 19, 0), tick=False):
+        reminder_dispatch_due()
+    weekly = Notification.objects.get(kind=NotificationKind.WEEKLY_PAIN)
+    with time_machine.travel(ams(2027, 3, 7, 19, 0, 30), tick=False):
+        weekly_pain_report(
+            patient=world.owner,
+            week_start=ams(2027, 3, 1).date(),
+            nrs=3,
+            reported_at=ams(2027, 3, 7, 19, 0, 20),
+        )
+        assert reminder_send(notification_id=weekly.pk) == NotificationStatus.SKIPPED
+    weekly.refresh_from_db()
+    assert weekly.skip_reason == "reported"
+    assert sent(push, NotificationKind.WEEKLY_PAIN) == []
+
+
+BASELINE_QUESTIONNAIRES = {
+    "hoos": {"instrument_version": "2.0", "answers": dict.fromkeys(hoos_item_codes(), 1)},
+    "oxford": {"instrument_version": "1998", "answers": {f"OHS{i}": 3 for i in range(1, 13)}},
+    "psfs": {"instrument_version": "1995", "activities": [{"name": "Traplopen", "rating": 5}]},
+}
+
+
+@pytest.mark.parametrize(
+    ("answered", "status", "reason"),
+    [
+        (("hoos", "oxford"), NotificationStatus.SENT, ""),  # one still to do: of use
+        (("hoos", "oxford", "psfs"), NotificationStatus.SKIPPED, "answered"),
+    ],
+)
+def test_questionnaires_answered_after_it_was_queued(world, march, push, answered, status, reason):
+    with time_machine.travel(ams(2027, 2, 21, 10, 0), tick=False):
+        reminder_dispatch_due()
+    due = Notification.objects.get(kind=NotificationKind.QUESTIONNAIRE_DUE)
+    with time_machine.travel(ams(2027, 2, 21, 10, 0, 30), tick=False):
+        for instrument in answered:
+            questionnaire_response_upsert(
+                patient=world.owner,
+                response_id=uuid.uuid4(),
+                data={
+                    "instrument": instrument,
+                    "answered_at": ams(2027, 2, 21, 10, 0, 10),
+                    **BASELINE_QUESTIONNAIRES[instrument],
+                },
+            )
+        assert reminder_send(notification_id=due.pk) == status
+    due.refresh_from_db()
+    assert due.skip_reason == reason
+    assert len(sent(push, NotificationKind.QUESTIONNAIRE_DUE)) == (status == "sent")
 
 
 def test_questionnaire_reminder_when_a_window_opens(world, march, push):
