@@ -8,11 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from programs.errors import ValidationFailed
 from programs.models import EndReason, OutcomeScore, QuestionnaireResponse, WeeklyPain
 from programs.scoring import hoos_item_codes
-from programs.services.outcome import questionnaire_response_upsert
+from programs.services.outcome import questionnaire_response_upsert, weekly_pain_report
 from programs.services.programme import programme_end, programme_pause, programme_resume
 from tests.access import check_access
 from tests.conftest import enrol
@@ -612,6 +614,74 @@ class TestChangeAgainstBaseline:
             ("week_12", 8.75, 10.0, -1.3, 1.3),
         ]
         assert [s["important"] for s in scores["scores"]] == [None, None, None]
+
+
+class TestQueryCounts:
+    """Outcome reads cost the same number of queries for one questionnaire as for seven of
+    five instruments, with a weekly pain report beside them."""
+
+    ANSWERS = {
+        "hoos": {"instrument_version": "2.0", "answers": hoos(2)},
+        "oxford": {"instrument_version": "1998", "answers": oxford([2] * 12)},
+        "psfs": {"instrument_version": "1995", "activities": [{"name": "Fietsen", "rating": 4}]},
+        "psk": {
+            "instrument_version": "KNGF-2018",
+            "activities": [{"name": f"activiteit {i}", "rating": 5} for i in range(3)],
+        },
+        "hoos_ps": {
+            "instrument_version": "2.0",
+            "answers": {"PS1": 1, "PS2": 1, "PS3": 1, "PS4": 1, "PS5": 1},
+        },
+    }
+
+    def answer(self, world, instrument, minute):
+        questionnaire_response_upsert(
+            patient=world.owner,
+            response_id=uuid.uuid4(),
+            data={
+                "instrument": instrument,
+                "answered_at": ams(2027, 2, 26, 10, minute),
+                **self.ANSWERS[instrument],
+            },
+        )
+
+    def queries(self, world, actor, url):
+        with CaptureQueriesContext(connection) as captured:
+            response = world.client(actor).get(url)
+        assert response.status_code == 200, response.json()
+        return len(captured), response.json()
+
+    @pytest.mark.parametrize(
+        ("actor", "url"),
+        [
+            ("owner", "/api/v1/me/questionnaire-responses/"),
+            ("owner", "/api/v1/me/outcomes/"),
+            ("owner", "/api/v1/me/questionnaires/due/"),
+            ("physio", "/api/v1/physio/patients/{patient}/questionnaire-responses/"),
+            ("physio", "/api/v1/physio/patients/{patient}/outcomes/"),
+        ],
+    )
+    def test_the_same_queries_for_one_response_or_many(self, world, march, actor, url):
+        url = url.format(patient=world.owner.pk)
+        with time_machine.travel(ams(2027, 2, 26, 11, 0), tick=False):
+            self.answer(world, "oxford", 0)
+            one, body_one = self.queries(world, actor, url)
+            for minute, instrument in enumerate(
+                ["hoos", "psfs", "psk", "hoos_ps", "oxford", "hoos"], start=1
+            ):
+                self.answer(world, instrument, minute)
+            weekly_pain_report(
+                patient=world.owner,
+                week_start=ams(2027, 2, 22).date(),
+                nrs=4,
+                reported_at=ams(2027, 2, 26, 10, 30),
+            )
+            many, body_many = self.queries(world, actor, url)
+        assert one == many
+        if "questionnaire-responses" in url:
+            assert (body_one["count"], body_many["count"]) == (1, 7)
+        if "outcomes" in url:
+            assert len(body_many["scores"]) > len(body_one["scores"]) == 1
 
 
 PATIENT_ONLY = {
