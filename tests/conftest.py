@@ -20,9 +20,14 @@ from tests.factories import (
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `postgres` need row locks, triggers or real concurrency."""
+    """Tests marked `postgres` need row locks, triggers or real concurrency. The full suite
+    (.ci/run) also runs the Celery tests on Redis, never on the filesystem transport."""
     from django.conf import settings
 
+    if os.environ.get("REQUIRE_FULL_SUITE") and not settings.CELERY_BROKER_URL.startswith(
+        ("redis://", "rediss://")
+    ):
+        raise pytest.UsageError("REQUIRE_FULL_SUITE is set but the Celery broker is not Redis")
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         return
     if os.environ.get("REQUIRE_FULL_SUITE"):

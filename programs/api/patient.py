@@ -44,6 +44,7 @@ from programs.models import (
     Timepoint,
     WeeklyPain,
 )
+from programs.models.reminder import PUSH_TOKEN_MAX_LENGTH, push_token_validator
 from programs.permissions import IsPatient, require_patient
 from programs.selectors.audit import access_log_for_patient
 from programs.selectors.outcome import questionnaires_due
@@ -745,7 +746,12 @@ class MyReminderSettingsView(APIView):
 
 class DeviceInputSerializer(serializers.Serializer):
     platform = serializers.ChoiceField(choices=Platform.choices)
-    token = serializers.CharField(max_length=4096, min_length=10)
+    token = serializers.CharField(
+        max_length=PUSH_TOKEN_MAX_LENGTH,
+        min_length=10,
+        validators=[push_token_validator],
+        help_text="The FCM registration token or APNs device token (printable ASCII).",
+    )
 
 
 class DeviceSerializer(serializers.ModelSerializer):

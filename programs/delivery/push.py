@@ -50,8 +50,9 @@ class LoggingPushBackend(PushBackend):
 
 class FCMPushBackend(PushBackend):
     """Firebase Cloud Messaging, HTTP v1 API via firebase-admin's ``send_each`` (the legacy API
-    and ``send_all``/``send_multicast`` are gone; PITFALLS.md). UNREGISTERED and a mismatched
-    sender mean the token is dead; unavailability, internal errors and quota are transient."""
+    and ``send_all``/``send_multicast`` are gone; PITFALLS.md). UNREGISTERED, a mismatched
+    sender and INVALID_ARGUMENT about the registration token mean the token is dead;
+    unavailability, internal errors and quota are transient."""
 
     def __init__(self) -> None:
         import firebase_admin
@@ -85,6 +86,10 @@ class FCMPushBackend(PushBackend):
             name = type(error).__name__
             if isinstance(error, messaging.UnregisteredError | messaging.SenderIdMismatchError):
                 results.append(PushResult(INVALID_TOKEN, name))
+            elif isinstance(error, exceptions.InvalidArgumentError) and _about_the_token(error):
+                # "The registration token is not a valid FCM registration token": malformed,
+                # it will never work. Other invalid arguments (the payload) leave it active.
+                results.append(PushResult(INVALID_TOKEN, f"{name}: registration token"))
             elif isinstance(
                 error,
                 exceptions.UnavailableError
@@ -96,6 +101,10 @@ class FCMPushBackend(PushBackend):
             else:
                 results.append(PushResult(FAILED, f"{name}: {error}"[:300]))
         return results
+
+
+def _about_the_token(error: Exception) -> bool:
+    return "registration token" in str(error).lower()
 
 
 @lru_cache(maxsize=1)

@@ -3,7 +3,7 @@ kind, subject) under a unique constraint, so no dispatcher, beat or worker can s
 
 from datetime import time
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +35,8 @@ class ReminderPreference(TimestampedModel):
     class Meta:
         verbose_name = _("reminder settings")
         verbose_name_plural = _("reminder settings")
+        # The dispatcher reads the longest lead every minute to bound its session range.
+        indexes = [models.Index(fields=["minutes_before"], name="reminder_pref_lead")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(minutes_before__gte=5, minutes_before__lte=1440),
@@ -52,13 +54,29 @@ class Platform(models.TextChoices):
     WEB = "web", "Web"
 
 
+# FCM registration tokens are about 150-200 characters, APNs device tokens 64 hex digits; a
+# unique index on PostgreSQL cannot hold entries above about 2700 bytes, so the length is
+# bounded well below that and the token is printable ASCII (one byte a character).
+PUSH_TOKEN_MAX_LENGTH = 1024
+push_token_validator = RegexValidator(
+    r"\A[!-~]+\Z",
+    message=_("A push token is printable ASCII without spaces."),
+    code="invalid_token",
+)
+
+
 class Device(TimestampedModel):
     """A push token of one of the patient's devices. A token the provider reports invalid is
     deactivated, not deleted (the reason stays)."""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="devices")
     platform = models.CharField(_("platform"), max_length=10, choices=Platform.choices)
-    token = models.CharField(_("push token"), max_length=4096, unique=True)
+    token = models.CharField(
+        _("push token"),
+        max_length=PUSH_TOKEN_MAX_LENGTH,
+        unique=True,
+        validators=[push_token_validator],
+    )
     active = models.BooleanField(_("active"), default=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)
     deactivation_reason = models.CharField(max_length=100, blank=True)

@@ -7,9 +7,9 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
-from programs.scoring._rounding import round1
+from programs.scoring._rounding import round1, round2
 from programs.scoring.errors import ScoringError
-from programs.scoring.performance import HIGHER_IS_BETTER
+from programs.scoring.performance import DECIMALS, HIGHER_IS_BETTER
 
 
 @dataclass(frozen=True)
@@ -17,16 +17,18 @@ class ChangeResult:
     """A measurement compared with its baseline.
 
     ``change`` is value - baseline, ``improvement`` the same amount signed so that positive is
-    better for this measure (for NRS pain a fall is an improvement); both rounded to one decimal.
-    ``important`` says whether the change, in either direction, reaches the clinically
-    important difference; ``threshold`` is the absolute size that was needed."""
+    better for this measure (for NRS pain a fall is an improvement); both rounded half away
+    from zero to the measure's decimals (one; walking speed two). ``important`` says whether
+    the change, in either direction, reaches the clinically important difference;
+    ``threshold`` is the absolute size that was needed. A measure without a threshold has
+    neither (None)."""
 
     baseline: float
     value: float
     change: float
     improvement: float
-    important: bool
-    threshold: float
+    important: bool | None
+    threshold: float | None
 
 
 def change_against_baseline(
@@ -34,7 +36,7 @@ def change_against_baseline(
     measure: str,
     baseline: float,
     value: float,
-    mcid_points: float,
+    mcid_points: float | None,
     mcid_percent: float | None = None,
 ) -> ChangeResult:
     """Compare ``value`` with ``baseline`` for ``measure`` (a key of HIGHER_IS_BETTER),
@@ -44,21 +46,25 @@ def change_against_baseline(
     ``mcid_points``, or, when ``mcid_percent`` is given (NRS pain: 2 points OR 30%), at least
     ``mcid_percent`` % of the absolute baseline; with a baseline of 0 the percent rule does not
     apply. ``threshold`` is the smaller of the applicable thresholds. The decision uses the
-    exact difference, not the rounded ``change``. Raises ScoringError for an unknown measure
-    (code "unknown_measure"), a threshold that is not above zero or a value that is not a
-    finite number."""
+    exact difference, not the rounded ``change``. ``mcid_points`` None: the measure has no
+    threshold (set), so the change and improvement come without a verdict. Raises ScoringError
+    for an unknown measure (code "unknown_measure"), a threshold that is not above zero or a
+    value that is not a finite number."""
     higher_is_better = _direction(measure)
     exact_baseline = _decimal("baseline", baseline)
     difference = _decimal("value", value) - exact_baseline
-    threshold = _threshold(exact_baseline, mcid_points, mcid_percent)
+    threshold = (
+        None if mcid_points is None else _threshold(exact_baseline, mcid_points, mcid_percent)
+    )
     improvement = difference if higher_is_better else -difference
+    rounded = round2 if DECIMALS.get(measure, 1) == 2 else round1
     return ChangeResult(
         baseline=float(baseline),
         value=float(value),
-        change=round1(float(difference)),
-        improvement=round1(float(improvement)),
-        important=abs(difference) >= threshold,
-        threshold=float(threshold),
+        change=rounded(float(difference)),
+        improvement=rounded(float(improvement)),
+        important=None if threshold is None else abs(difference) >= threshold,
+        threshold=None if threshold is None else float(threshold),
     )
 
 

@@ -25,6 +25,10 @@ HIGHER_IS_BETTER: dict[str, bool] = {
     "six_minute_walk_m": True,
 }
 
+# Decimals a measure (and its change against baseline) is shown with: one, except walking
+# speed in m/s, which is shown to two (a tenth of a metre a second is a clinically relevant step).
+DECIMALS: dict[str, int] = {"walk_40m_speed": 2}
+
 WALK_TEST_METRES = 40.0
 
 

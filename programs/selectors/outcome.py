@@ -88,19 +88,24 @@ def _mcid(measure: str) -> dict | None:
 
 
 def scores_with_change(*, patient: Patient, programme: Programme | None = None) -> list[dict]:
-    """Every score, oldest first, with its change against the baseline of that measure (the
-    first score at timepoint baseline) and whether it reaches the clinically important
-    difference (settings.CLINICALLY_IMPORTANT_CHANGE, defaults from DOMAIN.md §2)."""
+    """Every score, oldest first, with its change against the baseline of that measure in the
+    same programme (the first score at timepoint baseline: a second programme has its own
+    baseline) and whether it reaches the clinically important difference
+    (settings.CLINICALLY_IMPORTANT_CHANGE, defaults from DOMAIN.md §2). A measure without a
+    threshold gets its change and improvement (direction-aware: a faster TUG is better), no
+    verdict."""
     scores = OutcomeScore.objects.filter(patient=patient)
     if programme is not None:
         scores = scores.filter(programme=programme)
     scores = list(scores.order_by("measured_at", "id"))
-    baselines: dict[str, float] = {}
+    baselines: dict[tuple, float] = {}
     for score in scores:
-        if score.timepoint == Timepoint.BASELINE and score.measure not in baselines:
-            baselines[score.measure] = score.value
+        key = (score.programme_id, score.measure)
+        if score.timepoint == Timepoint.BASELINE and key not in baselines:
+            baselines[key] = score.value
     rows = []
     for score in scores:
+        baseline = baselines.get((score.programme_id, score.measure))
         row = {
             "score_id": score.pk,
             "measure": score.measure,
@@ -109,28 +114,25 @@ def scores_with_change(*, patient: Patient, programme: Programme | None = None) 
             "measured_at": score.measured_at,
             "in_window": score.in_window,
             "source": "questionnaire" if score.response_id else "performance_test",
-            "baseline": baselines.get(score.measure),
+            "baseline": baseline,
             "change": None,
             "improvement": None,
             "important": None,
         }
-        mcid = _mcid(score.measure)
-        if score.measure in baselines and score.timepoint != Timepoint.BASELINE:
-            if mcid is not None:
-                result = change_against_baseline(
-                    measure=score.measure,
-                    baseline=baselines[score.measure],
-                    value=score.value,
-                    mcid_points=mcid["points"],
-                    mcid_percent=mcid.get("percent"),
-                )
-                row.update(
-                    change=result.change,
-                    improvement=result.improvement,
-                    important=result.important,
-                )
-            else:
-                row["change"] = round(score.value - baselines[score.measure], 2)
+        if baseline is not None and score.timepoint != Timepoint.BASELINE:
+            mcid = _mcid(score.measure) or {}
+            result = change_against_baseline(
+                measure=score.measure,
+                baseline=baseline,
+                value=score.value,
+                mcid_points=mcid.get("points"),
+                mcid_percent=mcid.get("percent"),
+            )
+            row.update(
+                change=result.change,
+                improvement=result.improvement,
+                important=result.important,
+            )
         rows.append(row)
     return rows
 

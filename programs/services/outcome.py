@@ -354,6 +354,10 @@ def performance_test_record(
         raise ValidationFailed(
             fields={"session": (_("Tests are done at supervised sessions."), "not_supervised")}
         )
+    if kind == PerformanceTestKind.CHAIR_STAND and value != value.to_integral_value():
+        raise ValidationFailed(
+            fields={"value": (_("The chair stand counts whole stands."), "not_a_whole_number")}
+        )
     low, high = PERFORMANCE_LIMITS[kind]
     if not low <= value <= high:
         raise ValidationFailed(

@@ -6,26 +6,42 @@ How it is safe (PITFALLS.md, "Celery and reminders"):
   a unique constraint (a second dispatcher, beat or run inserts nothing new).
 - Due rows are claimed with SELECT ... FOR UPDATE SKIP LOCKED, marked queued, and the send
   tasks are published after commit. Rows that stayed queued (broker down) are queued again.
-- A send claims its row with one UPDATE from queued/retry to sending; only the winner calls the
-  provider, so a duplicated or retried task, or two workers, never send twice. Transient
-  provider failures wait for the dispatcher to retry them with backoff.
+- A send claims its row with one UPDATE from queued to sending, in the same transaction that
+  reads what the send needs; only the winner calls the provider, so a duplicated or retried
+  task, or two workers, never send twice. A database error before the provider call rolls the
+  claim back, so the retried task sends it. Transient provider failures wait (status retry)
+  for the dispatcher to queue them again after their backoff.
 - Right before sending, the reminder is checked again: one that is past its use (the session
   started, it moved, the patient logged it, opted out) is skipped with its reason, never sent
   late.
 """
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from dataclasses import fields as fields_of
 from datetime import date, datetime, time, timedelta
+from itertools import islice
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Exists, F, Max, Min, OuterRef, Q
+from django.db.models import (
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -62,6 +78,9 @@ BATCH = 1000
 SEND_CHUNK = 100  # notifications per send task
 # The longest lead a patient can choose (24 h): sessions further ahead need no look yet.
 MAX_LEAD = timedelta(minutes=1440)
+# A session that started this long ago without any reminder (beat or broker were down) is
+# recorded as skipped, too late; an outage longer than this shows in the logs, not per session.
+UPCOMING_LOOKBACK = timedelta(hours=6)
 # A missed-session reminder is of use on the morning after; not days later.
 MISSED_LOOKBACK = timedelta(days=3)
 MISSED_USEFUL_FOR = timedelta(hours=12)
@@ -150,7 +169,7 @@ def _session_subject(session_id: UUID, scheduled_at: datetime) -> str:
 @dataclass(frozen=True)
 class _Prefs:
     """The reminder settings a planner needs, read as plain values with a LEFT JOIN (no model
-    instance per row: the dispatcher reads up to every session of the next day each minute)."""
+    instance per row: a dispatcher run may read 100,000 due sessions)."""
 
     minutes_before: int
     quiet_start: time
@@ -194,52 +213,84 @@ SESSION_FIELDS = {
 }
 
 
-def _plan_upcoming(now: datetime) -> list[Notification]:
+def _lead() -> Coalesce:
+    """The patient's minutes before a session, the default when they have no settings row."""
+    return Coalesce(
+        F("programme__patient__reminder_preference__minutes_before"),
+        Value(ReminderPreference._meta.get_field("minutes_before").default),
+        output_field=IntegerField(),
+    )
+
+
+def _longest_lead() -> timedelta:
+    """The longest lead any patient chose (an index lookup): no session further ahead can be
+    due, so the session range scanned is as short as the patients allow."""
+    longest = ReminderPreference.objects.aggregate(longest=Max("minutes_before"))["longest"]
+    default = ReminderPreference._meta.get_field("minutes_before").default
+    return min(timedelta(minutes=max(longest or 0, default)), MAX_LEAD)
+
+
+def _plan_upcoming(now: datetime) -> Iterator[Notification]:
     """Upcoming-session reminders whose time has come: minutes_before the session, moved to
     the end of quiet hours when they would fall inside; skipped (and recorded) when that is
-    not before the session any more."""
-    candidates = PlannedSession.objects.filter(
-        status=SessionStatus.SCHEDULED,
-        scheduled_at__gt=now,
-        scheduled_at__lte=now + MAX_LEAD,
-        programme__status=ProgrammeStatus.ACTIVE,
-    ).exclude(
-        Exists(
-            Notification.objects.filter(
-                kind=NotificationKind.UPCOMING_SESSION,
-                session=OuterRef("pk"),
-                deadline=OuterRef("scheduled_at"),
+    not before the session any more. Issue 6: what is past its session is skipped, not sent
+    late, and recorded: a session that started within UPCOMING_LOOKBACK without a reminder
+    (beat or broker were down) gets a row "skipped, too_late".
+
+    What is due is decided in SQL (scheduled_at - lead <= now, over the (status,
+    scheduled_at) index range), so sessions whose reminder is not due yet never reach Python;
+    opted-out patients are left out in SQL too. Quiet hours, local time, stay in Python, for
+    the due rows only."""
+    minute = Value(timedelta(minutes=1), output_field=DurationField())
+    remind_at = ExpressionWrapper(
+        F("scheduled_at") - ExpressionWrapper(_lead() * minute, output_field=DurationField()),
+        output_field=DateTimeField(),
+    )
+    opted_in = Q(programme__patient__reminder_preference__isnull=True) | Q(
+        programme__patient__reminder_preference__upcoming_session=True
+    )
+    due = (
+        PlannedSession.objects.filter(
+            opted_in,
+            status=SessionStatus.SCHEDULED,
+            scheduled_at__gt=now - UPCOMING_LOOKBACK,
+            scheduled_at__lte=now + _longest_lead(),
+            programme__status=ProgrammeStatus.ACTIVE,
+        )
+        .alias(remind_at=remind_at)
+        .filter(remind_at__lte=now)
+        .exclude(
+            Exists(
+                Notification.objects.filter(
+                    kind=NotificationKind.UPCOMING_SESSION,
+                    session=OuterRef("pk"),
+                    deadline=OuterRef("scheduled_at"),
+                )
             )
         )
     )
-    rows = []
-    for row in _streamed(candidates, SESSION_FIELDS):
+    for row in _streamed(due, SESSION_FIELDS):
         prefs = _prefs(row)
-        if not prefs.upcoming_session:
-            continue
         session_at = row["scheduled_at"]
         planned = session_at - timedelta(minutes=prefs.minutes_before)
-        if planned > now:
-            continue
         fire_at = after_quiet_hours(
             planned, ZoneInfo(row["zone"]), prefs.quiet_start, prefs.quiet_end
         )
         status, reason = NotificationStatus.PENDING, ""
         if fire_at >= session_at:
             status, reason = NotificationStatus.SKIPPED, "quiet_hours"
-        rows.append(
-            Notification(
-                patient_id=row["patient_ref"],
-                kind=NotificationKind.UPCOMING_SESSION,
-                subject=_session_subject(row["pk"], session_at),
-                session_id=row["pk"],
-                fire_at=fire_at,
-                deadline=session_at,
-                status=status,
-                skip_reason=reason,
-            )
+        elif session_at <= now:
+            status, reason = NotificationStatus.SKIPPED, "too_late"
+        yield Notification(
+            patient_id=row["patient_ref"],
+            kind=NotificationKind.UPCOMING_SESSION,
+            subject=_session_subject(row["pk"], session_at),
+            session_id=row["pk"],
+            fire_at=fire_at,
+            deadline=session_at,
+            status=status,
+            skip_reason=reason,
         )
-    return rows
 
 
 def _plan_missed(now: datetime) -> list[Notification]:
@@ -437,12 +488,14 @@ def _plan_weekly_pain(now: datetime) -> list[Notification]:
     ]
 
 
-def _insert(rows: list[Notification]) -> int:
-    """Insert, leaving alone what exists: the unique key (patient, kind, subject) is what makes
-    a second dispatcher harmless."""
-    for start in range(0, len(rows), BATCH):
-        Notification.objects.bulk_create(rows[start : start + BATCH], ignore_conflicts=True)
-    return len(rows)
+def _insert(rows: Iterable[Notification]) -> int:
+    """Insert, BATCH rows at a time as the planner yields them, leaving alone what exists: the
+    unique key (patient, kind, subject) is what makes a second dispatcher harmless."""
+    rows, count = iter(rows), 0
+    while batch := list(islice(rows, BATCH)):
+        Notification.objects.bulk_create(batch, ignore_conflicts=True)
+        count += len(batch)
+    return count
 
 
 def _publish(ids: list[int]) -> None:
@@ -520,12 +573,13 @@ def reminder_dispatch_due(
 
 
 def _claim(notification_id: int, now: datetime) -> bool:
-    """One UPDATE decides who sends: a duplicate task or a second worker finds nothing to do."""
+    """One UPDATE decides who sends: a duplicate task or a second worker finds nothing to do.
+    Only a queued row is claimed: one waiting to retry is queued again by the dispatcher once
+    its backoff has passed, so a duplicated task cannot send it early."""
     return bool(
-        Notification.objects.filter(
-            pk=notification_id,
-            status__in=[NotificationStatus.QUEUED, NotificationStatus.RETRY],
-        ).update(status=NotificationStatus.SENDING, attempts=F("attempts") + 1, updated_at=now)
+        Notification.objects.filter(pk=notification_id, status=NotificationStatus.QUEUED).update(
+            status=NotificationStatus.SENDING, attempts=F("attempts") + 1, updated_at=now
+        )
     )
 
 
@@ -574,93 +628,128 @@ def _backoff(attempt: int) -> timedelta:
     return timedelta(minutes=min(2 ** (attempt - 1), 30))
 
 
-def reminder_send(*, notification_id: int) -> str:
-    """Send one reminder on the patient's channels, at most once. Returns the final status."""
-    now = timezone.now()
-    if not _claim(notification_id, now):
-        return "not_claimed"
-    notification = Notification.objects.select_related(
-        "patient__user", "patient__reminder_preference", "session__programme", "session__attendance"
-    ).get(pk=notification_id)
-    patient = notification.patient
-    preference = _preference(patient)
-    reason = _no_longer_useful(notification, preference, now)
-    if reason:
-        _finish(notification_id, status=NotificationStatus.SKIPPED, skip_reason=reason)
-        return NotificationStatus.SKIPPED
+@dataclass
+class _Send:
+    """Everything a send needs from the database, read before the provider is called."""
 
-    done = set(
-        notification.deliveries.filter(outcome=DeliveryOutcome.SENT).values_list(
-            "channel", "device_id"
+    notification: Notification
+    title: str
+    body: str
+    devices: list[Device]
+    email: str
+    sent_before: bool
+
+
+def _claim_and_prepare(notification_id: int, now: datetime) -> _Send | str:
+    """Claim the row and read what the send needs, in one transaction. A database error on the
+    way rolls the claim back with it: the row stays queued and the retried task (or the
+    dispatcher's re-queue) claims it again. Only a committed claim lets the provider be
+    called, so the row says "sending" exactly when a send may have happened."""
+    with transaction.atomic():
+        if not _claim(notification_id, now):
+            return "not_claimed"
+        notification = Notification.objects.select_related(
+            "patient__user",
+            "patient__reminder_preference",
+            "session__programme",
+            "session__attendance",
+        ).get(pk=notification_id)
+        patient = notification.patient
+        preference = _preference(patient)
+        reason = _no_longer_useful(notification, preference, now)
+        if reason:
+            _finish(notification_id, status=NotificationStatus.SKIPPED, skip_reason=reason)
+            return NotificationStatus.SKIPPED
+        done = set(
+            notification.deliveries.filter(outcome=DeliveryOutcome.SENT).values_list(
+                "channel", "device_id"
+            )
         )
-    )
-    language = preference.language or patient.language
-    title, body = reminder_text(notification, language=language, zone=patient.time_zone)
-    outcomes = []
+        devices = []
+        if preference.push_enabled:
+            devices = [
+                device
+                for device in Device.objects.filter(patient=patient, active=True).order_by("pk")
+                if (DeliveryChannel.PUSH, device.pk) not in done
+            ]
+        email = patient.user.email
+        if not (preference.email_enabled and email and (DeliveryChannel.EMAIL, None) not in done):
+            email = ""
+        if not devices and not email:
+            if done:  # every channel got it on an earlier attempt
+                _finish(notification_id, status=NotificationStatus.SENT, sent_at=now)
+                return NotificationStatus.SENT
+            _finish(notification_id, status=NotificationStatus.SKIPPED, skip_reason="no_channel")
+            return NotificationStatus.SKIPPED
+        language = preference.language or patient.language
+        title, body = reminder_text(notification, language=language, zone=patient.time_zone)
+    return _Send(notification, title, body, devices, email, sent_before=bool(done))
+
+
+def _deliver(send: _Send) -> list[tuple[str, Device | None, str, str]]:
+    """Call the providers (no database here): (channel, device, outcome, detail) per target."""
     attempts = []
-    if preference.push_enabled:
-        devices = [
-            device
-            for device in Device.objects.filter(patient=patient, active=True).order_by("pk")
-            if (DeliveryChannel.PUSH, device.pk) not in done
-        ]
-        if devices:
-            data = {"kind": notification.kind, "subject": notification.subject}
-            messages = [push.PushMessage(d.token, title, body, data) for d in devices]
-            try:
-                results = push.push_backend().send(messages)
-            except Exception as exc:  # a provider outage is a transient failure
-                logger.warning("push provider failed: %r", exc)
-                results = [push.PushResult(DeliveryOutcome.TRANSIENT, repr(exc)[:300])] * len(
-                    devices
-                )
-            for device, result in zip(devices, results, strict=True):
-                outcomes.append(result.outcome)
-                attempts.append((DeliveryChannel.PUSH, device, result.outcome, result.detail))
-                if result.outcome == DeliveryOutcome.INVALID_TOKEN:
-                    Device.objects.filter(pk=device.pk).update(
-                        active=False, deactivated_at=now, deactivation_reason=result.detail
-                    )
-    email = patient.user.email
-    if preference.email_enabled and email and (DeliveryChannel.EMAIL, None) not in done:
+    if send.devices:
+        data = {"kind": send.notification.kind, "subject": send.notification.subject}
+        messages = [push.PushMessage(d.token, send.title, send.body, data) for d in send.devices]
         try:
-            EmailMessage(subject=title, body=body, to=[email]).send()
+            results = push.push_backend().send(messages)
+        except Exception as exc:  # a provider outage is a transient failure
+            logger.warning("push provider failed: %r", exc)
+            results = [push.PushResult(DeliveryOutcome.TRANSIENT, repr(exc)[:300])] * len(messages)
+        for device, result in zip(send.devices, results, strict=True):
+            attempts.append((DeliveryChannel.PUSH, device, result.outcome, result.detail))
+    if send.email:
+        try:
+            EmailMessage(subject=send.title, body=send.body, to=[send.email]).send()
             outcome, detail = DeliveryOutcome.SENT, ""
         except Exception as exc:  # SMTP trouble is usually temporary
             outcome, detail = DeliveryOutcome.TRANSIENT, repr(exc)[:300]
-        outcomes.append(outcome)
         attempts.append((DeliveryChannel.EMAIL, None, outcome, detail))
+    return attempts
 
-    DeliveryAttempt.objects.bulk_create(
-        DeliveryAttempt(
-            notification_id=notification_id,
-            channel=channel,
-            device=device,
-            attempt=notification.attempts,
-            outcome=outcome,
-            detail=detail,
+
+def reminder_send(*, notification_id: int) -> str:
+    """Send one reminder on the patient's channels, at most once (issue 6). Returns the final
+    status, or "not_claimed" when another task has it or it is not queued."""
+    now = timezone.now()
+    send = _claim_and_prepare(notification_id, now)
+    if isinstance(send, str):
+        return send
+    notification = send.notification
+    attempts = _deliver(send)
+    outcomes = [outcome for _channel, _device, outcome, _detail in attempts]
+    with transaction.atomic():
+        for _channel, device, outcome, detail in attempts:
+            if outcome == DeliveryOutcome.INVALID_TOKEN:
+                Device.objects.filter(pk=device.pk).update(
+                    active=False, deactivated_at=now, deactivation_reason=detail[:100]
+                )
+        DeliveryAttempt.objects.bulk_create(
+            DeliveryAttempt(
+                notification_id=notification_id,
+                channel=channel,
+                device=device,
+                attempt=notification.attempts,
+                outcome=outcome,
+                detail=detail,
+            )
+            for channel, device, outcome, detail in attempts
         )
-        for channel, device, outcome, detail in attempts
-    )
-    sent_before = bool(done)
-    sent_now = DeliveryOutcome.SENT in outcomes
-    if not outcomes and not sent_before:
-        _finish(notification_id, status=NotificationStatus.SKIPPED, skip_reason="no_channel")
-        return NotificationStatus.SKIPPED
-    retry_left = notification.attempts < settings.REMINDER_MAX_ATTEMPTS
-    if DeliveryOutcome.TRANSIENT in outcomes and retry_left:
+        retry_left = notification.attempts < settings.REMINDER_MAX_ATTEMPTS
+        if DeliveryOutcome.TRANSIENT in outcomes and retry_left:
+            _finish(
+                notification_id,
+                status=NotificationStatus.RETRY,
+                next_attempt_at=now + _backoff(notification.attempts),
+            )
+            return NotificationStatus.RETRY
+        if DeliveryOutcome.SENT in outcomes or send.sent_before:
+            _finish(notification_id, status=NotificationStatus.SENT, sent_at=now)
+            return NotificationStatus.SENT
         _finish(
             notification_id,
-            status=NotificationStatus.RETRY,
-            next_attempt_at=now + _backoff(notification.attempts),
+            status=NotificationStatus.FAILED,
+            skip_reason=(attempts[-1][3] or attempts[-1][2])[:100],
         )
-        return NotificationStatus.RETRY
-    if sent_now or sent_before:
-        _finish(notification_id, status=NotificationStatus.SENT, sent_at=now)
-        return NotificationStatus.SENT
-    _finish(
-        notification_id,
-        status=NotificationStatus.FAILED,
-        skip_reason=(attempts[-1][3] or attempts[-1][2])[:100] if attempts else "failed",
-    )
-    return NotificationStatus.FAILED
+        return NotificationStatus.FAILED

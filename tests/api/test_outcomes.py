@@ -3,15 +3,19 @@ windows), the due list over the schedule, performance tests, change against base
 access matrix of every endpoint."""
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from programs.models import OutcomeScore, QuestionnaireResponse, WeeklyPain
+from programs.errors import ValidationFailed
+from programs.models import EndReason, OutcomeScore, QuestionnaireResponse, WeeklyPain
 from programs.scoring import hoos_item_codes
-from programs.services.programme import programme_pause, programme_resume
+from programs.services.outcome import questionnaire_response_upsert, weekly_pain_report
+from programs.services.programme import programme_end, programme_pause, programme_resume
 from tests.access import check_access
 from tests.conftest import enrol
 
@@ -189,6 +193,163 @@ class TestQuestionnaires:
         assert (data["timepoint"], data["in_window"]) == ("week_6", False)
         assert QuestionnaireResponse.objects.get().in_window is False
 
+    @pytest.mark.parametrize(
+        ("instrument", "version", "activities", "fields"),
+        [
+            ("psfs", "1995", [{"name": "Traplopen", "rating": 11}], ["activities.0.rating"]),
+            (
+                "psfs",
+                "1995",
+                [{"name": "Fietsen", "rating": 4}, {"name": "Traplopen", "rating": -1}],
+                ["activities.1.rating"],
+            ),
+            ("psfs", "1995", [], ["activities"]),  # PSFS: at least one activity
+            ("psfs", "1995", [{"rating": 5}], ["activities.0.name"]),
+            (
+                "psk",
+                "KNGF-2018",  # PSK: at least three
+                [{"name": "Traplopen", "rating": 6}, {"name": "Fietsen", "rating": 4}],
+                ["activities"],
+            ),
+            (
+                "psk",
+                "KNGF-2018",
+                [{"name": "Traplopen", "rating": 6}] * 2 + [{}],
+                ["activities.2.name", "activities.2.rating"],
+            ),
+        ],
+    )
+    def test_bad_activities_are_a_400_naming_the_activity(
+        self, world, march, instrument, version, activities, fields
+    ):
+        body = {
+            "instrument": instrument,
+            "instrument_version": version,
+            "answered_at": "2027-02-26T10:00:00+01:00",
+            "activities": activities,
+        }
+        with time_machine.travel(ams(2027, 2, 26, 11, 0)):
+            response = put_response(world.client("owner"), body)
+        assert response.status_code == 400, response.json()
+        assert sorted(response.json()["error"]["fields"]) == fields
+        assert not QuestionnaireResponse.objects.exists()
+
+    def test_the_service_names_a_bad_rating_as_the_api_does(self, world, march):
+        """A rating that reaches the service unchecked (another caller than the API) is named
+        the same way, activities.<index from 0>.rating, from the scoring error's activity_2."""
+        data = {
+            "instrument": "psfs",
+            "instrument_version": "1995",
+            "answered_at": ams(2027, 2, 26, 10, 0),
+            "activities": [{"name": "Fietsen", "rating": 4}, {"name": "Traplopen", "rating": 11}],
+        }
+        with (
+            time_machine.travel(ams(2027, 2, 26, 11, 0)),
+            pytest.raises(ValidationFailed) as raised,
+        ):
+            questionnaire_response_upsert(patient=world.owner, response_id=uuid.uuid4(), data=data)
+        assert list(raised.value.fields) == ["activities.1.rating"]
+        assert not QuestionnaireResponse.objects.exists()
+
+    def test_six_activities_are_refused_as_a_whole(self, world, march):
+        body = {
+            "instrument": "psfs",
+            "instrument_version": "1995",
+            "answered_at": "2027-02-26T10:00:00+01:00",
+            "activities": [{"name": f"activiteit {i}", "rating": 5} for i in range(6)],
+        }
+        with time_machine.travel(ams(2027, 2, 26, 11, 0)):
+            response = put_response(world.client("owner"), body)
+        assert response.status_code == 400
+        assert list(response.json()["error"]["fields"]) == ["activities"]
+
+    def test_psk_is_scored_as_hinder(self, world, march):
+        body = {
+            "instrument": "psk",
+            "instrument_version": "KNGF-2018",
+            "answered_at": "2027-02-26T10:00:00+01:00",
+            "activities": [
+                {"name": "Traplopen", "rating": 7},
+                {"name": "Fietsen", "rating": 4},
+                {"name": "Sokken aantrekken", "rating": 6},
+            ],
+        }
+        with time_machine.travel(ams(2027, 2, 26, 11, 0)):
+            response = put_response(world.client("owner"), body)
+        assert response.status_code == 201, response.json()
+        assert response.json()["scores"] == {"psk": 5.7}  # (7 + 4 + 6) / 3 = 5.67 -> 5.7
+
+    @pytest.mark.parametrize(
+        ("answers", "scores"),
+        [
+            # Raw sum 1 + 2 + 0 + 4 + 3 = 10 -> 62.3 by the Rasch table (DOMAIN.md §2).
+            ({"PS1": 1, "PS2": 2, "PS3": 0, "PS4": 4, "PS5": 3}, {"hoos_ps": 62.3}),
+            # All five items are needed: one missing, no score (and the response is kept).
+            ({"PS1": 1, "PS2": 2, "PS3": 0, "PS4": 4, "PS5": None}, {}),
+        ],
+    )
+    def test_hoos_ps_through_the_api(self, world, march, answers, scores):
+        body = {
+            "instrument": "hoos_ps",
+            "instrument_version": "2.0",
+            "answered_at": "2027-02-26T10:00:00+01:00",
+            "answers": answers,
+        }
+        with time_machine.travel(ams(2027, 2, 26, 11, 0)):
+            response = put_response(world.client("owner"), body)
+        assert response.status_code == 201, response.json()
+        assert response.json()["scores"] == scores
+
+    def test_hoos_ps_unknown_item_names_it(self, world, march):
+        body = {
+            "instrument": "hoos_ps",
+            "instrument_version": "2.0",
+            "answered_at": "2027-02-26T10:00:00+01:00",
+            "answers": {"PS1": 1, "PS6": 2},
+        }
+        with time_machine.travel(ams(2027, 2, 26, 11, 0)):
+            response = put_response(world.client("owner"), body)
+        assert response.status_code == 400
+        assert list(response.json()["error"]["fields"]) == ["answers.PS6"]
+
+    def test_a_change_after_the_edit_window_is_a_409_and_the_answers_stay(self, world, march):
+        response_id = uuid.uuid4()
+        body = {
+            "instrument": "oxford",
+            "instrument_version": "1998",
+            "answered_at": "2027-02-26T10:00:00+01:00",
+            "answers": oxford([2] * 12),
+        }
+        with time_machine.travel(ams(2027, 2, 26, 11, 0)):
+            put_response(world.client("owner"), body, response_id)
+        changed = {**body, "answers": oxford([3] * 12)}
+        with time_machine.travel(ams(2027, 3, 5, 10, 0)):  # 7 days less an hour: still open
+            assert put_response(world.client("owner"), changed, response_id).status_code == 200
+        with time_machine.travel(ams(2027, 3, 5, 12, 0)):  # 7 days and an hour after creation
+            again = put_response(world.client("owner"), body, response_id)
+            same = put_response(world.client("owner"), changed, response_id)
+        assert again.status_code == 409
+        assert again.json()["error"]["code"] == "response_locked"
+        assert same.status_code == 200  # the stored body again changes nothing: still fine
+        assert OutcomeScore.objects.get(measure="oxford").value == 36.0
+
+    def test_a_response_outside_every_window_is_kept_unscheduled(self, world, march):
+        body = {
+            "instrument": "oxford",
+            "instrument_version": "1998",
+            "answered_at": "2027-03-20T10:00:00+01:00",  # between baseline and week 6
+            "answers": oxford([2] * 12),
+        }
+        with time_machine.travel(ams(2027, 3, 20, 11, 0)):
+            response = put_response(world.client("owner"), body)
+        assert response.status_code == 201
+        assert (response.json()["timepoint"], response.json()["in_window"]) == (
+            "unscheduled",
+            False,
+        )
+        score = OutcomeScore.objects.get(measure="oxford")
+        assert (score.timepoint, score.in_window) == ("unscheduled", False)
+
 
 class TestDueList:
     """Windows (see programs/scheduling.py): baseline 1 Feb-7 Mar; week 6 29 Mar-18 Apr;
@@ -358,6 +519,21 @@ class TestPerformanceTests:
         assert silly.status_code == 400 and list(silly.json()["error"]["fields"]) == ["value"]
         assert unknown.status_code == 404
 
+    @pytest.mark.parametrize(("value", "status"), [("9.5", 400), (9.25, 400), ("9.00", 201)])
+    def test_the_chair_stand_is_a_whole_number_of_stands(self, world, march, value, status):
+        first = march.sessions.get(local_date=ams(2027, 3, 1).date())
+        url = (
+            f"/api/v1/physio/programmes/{march.pk}/sessions/{first.pk}"
+            "/performance-tests/chair_stand_30s/"
+        )
+        with time_machine.travel(ams(2027, 3, 1, 19)):
+            response = world.client("physio").put(url, {"value": value}, format="json")
+        assert response.status_code == status, response.json()
+        if status == 400:
+            assert list(response.json()["error"]["fields"]) == ["value"]
+        else:
+            assert response.json()["score"] == 9.0
+
 
 class TestChangeAgainstBaseline:
     def test_oxford_plus_5_is_important_and_hoos_pain_plus_8_is_not(self, world, march):
@@ -397,6 +573,115 @@ class TestChangeAgainstBaseline:
         assert (later["hoos_pain"]["value"], later["hoos_pain"]["change"]) == (57.5, 7.5)
         assert later["hoos_pain"]["important"] is False
         assert later["hoos_pain"]["improvement"] == 7.5
+
+    def test_a_second_programme_is_compared_with_its_own_baseline(self, world, march):
+        """TUG 12.0 s at the first supervised session of the first programme, which ends; the
+        second programme starts at 10.0 s and ends at 8.75 s. Its week 12 is 8.75 - 10.0 =
+        -1.25 s, shown -1.3 (half away from zero), an improvement of 1.3 (lower is better) and
+        no verdict (no threshold set); against the first programme's 12.0 it would be -3.25."""
+
+        def tug(programme, session, value):
+            with time_machine.travel(session.scheduled_at + timedelta(hours=1)):
+                url = (
+                    f"/api/v1/physio/programmes/{programme.pk}/sessions/{session.pk}"
+                    "/performance-tests/tug/"
+                )
+                response = world.client("physio").put(url, {"value": value}, format="json")
+            assert response.status_code == 201, response.json()
+
+        tug(march, march.sessions.get(local_date=ams(2027, 3, 1).date()), "12.00")
+        with time_machine.travel(ams(2027, 3, 2, 9), tick=False):
+            programme_end(actor=world.physio.user, programme=march, reason=EndReason.OTHER)
+        with time_machine.travel(ams(2027, 3, 30, 9), tick=False):
+            second = enrol(world.owner, world.physio, start_date=ams(2027, 4, 5).date())
+        supervised = second.sessions.filter(supervised=True).order_by("scheduled_at")
+        tug(second, supervised.first(), "10.00")
+        tug(second, supervised.last(), "8.75")
+        with time_machine.travel(supervised.last().scheduled_at + timedelta(days=1)):
+            scores = (
+                world.client("physio")
+                .get(f"/api/v1/physio/patients/{world.owner.pk}/outcomes/")
+                .json()
+            )
+        rows = [
+            (s["timepoint"], s["value"], s["baseline"], s["change"], s["improvement"])
+            for s in scores["scores"]
+            if s["measure"] == "tug_seconds"
+        ]
+        assert rows == [
+            ("baseline", 12.0, 12.0, None, None),
+            ("baseline", 10.0, 10.0, None, None),
+            ("week_12", 8.75, 10.0, -1.3, 1.3),
+        ]
+        assert [s["important"] for s in scores["scores"]] == [None, None, None]
+
+
+class TestQueryCounts:
+    """Outcome reads cost the same number of queries for one questionnaire as for seven of
+    five instruments, with a weekly pain report beside them."""
+
+    ANSWERS = {
+        "hoos": {"instrument_version": "2.0", "answers": hoos(2)},
+        "oxford": {"instrument_version": "1998", "answers": oxford([2] * 12)},
+        "psfs": {"instrument_version": "1995", "activities": [{"name": "Fietsen", "rating": 4}]},
+        "psk": {
+            "instrument_version": "KNGF-2018",
+            "activities": [{"name": f"activiteit {i}", "rating": 5} for i in range(3)],
+        },
+        "hoos_ps": {
+            "instrument_version": "2.0",
+            "answers": {"PS1": 1, "PS2": 1, "PS3": 1, "PS4": 1, "PS5": 1},
+        },
+    }
+
+    def answer(self, world, instrument, minute):
+        questionnaire_response_upsert(
+            patient=world.owner,
+            response_id=uuid.uuid4(),
+            data={
+                "instrument": instrument,
+                "answered_at": ams(2027, 2, 26, 10, minute),
+                **self.ANSWERS[instrument],
+            },
+        )
+
+    def queries(self, world, actor, url):
+        with CaptureQueriesContext(connection) as captured:
+            response = world.client(actor).get(url)
+        assert response.status_code == 200, response.json()
+        return len(captured), response.json()
+
+    @pytest.mark.parametrize(
+        ("actor", "url"),
+        [
+            ("owner", "/api/v1/me/questionnaire-responses/"),
+            ("owner", "/api/v1/me/outcomes/"),
+            ("owner", "/api/v1/me/questionnaires/due/"),
+            ("physio", "/api/v1/physio/patients/{patient}/questionnaire-responses/"),
+            ("physio", "/api/v1/physio/patients/{patient}/outcomes/"),
+        ],
+    )
+    def test_the_same_queries_for_one_response_or_many(self, world, march, actor, url):
+        url = url.format(patient=world.owner.pk)
+        with time_machine.travel(ams(2027, 2, 26, 11, 0), tick=False):
+            self.answer(world, "oxford", 0)
+            one, body_one = self.queries(world, actor, url)
+            for minute, instrument in enumerate(
+                ["hoos", "psfs", "psk", "hoos_ps", "oxford", "hoos"], start=1
+            ):
+                self.answer(world, instrument, minute)
+            weekly_pain_report(
+                patient=world.owner,
+                week_start=ams(2027, 2, 22).date(),
+                nrs=4,
+                reported_at=ams(2027, 2, 26, 10, 30),
+            )
+            many, body_many = self.queries(world, actor, url)
+        assert one == many
+        if "questionnaire-responses" in url:
+            assert (body_one["count"], body_many["count"]) == (1, 7)
+        if "outcomes" in url:
+            assert len(body_many["scores"]) > len(body_one["scores"]) == 1
 
 
 PATIENT_ONLY = {

@@ -1,13 +1,25 @@
 """Reminder settings and devices through the API, and the FCM backend at its boundary."""
 
+import secrets
 import sys
 import types
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from programs.delivery.push import FCMPushBackend, PushMessage
-from programs.models import Device, ReminderPreference
+from programs.models import (
+    Device,
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+    ReminderPreference,
+)
+from programs.services.reminder import reminder_dispatch_due, reminder_send
 from tests.access import check_access
+from tests.conftest import enrol
 
 PATIENT_ONLY = {
     "owner": 200,
@@ -110,6 +122,31 @@ class TestDevices:
         response = world.client("owner").post("/api/v1/me/devices/", body, format="json")
         assert response.status_code == 400
         assert list(response.json()["error"]["fields"]) == [field]
+
+    @pytest.mark.parametrize(
+        "token",
+        [
+            secrets.token_urlsafe(3000),  # about 4000 characters: above PostgreSQL's index limit
+            "x" * 1025,
+            "token with spaces in it",
+            "tøken-with-non-ascii-ü" * 10,
+        ],
+    )
+    def test_an_unusable_token_is_a_400_naming_token(self, world, token):
+        response = world.client("owner").post(
+            "/api/v1/me/devices/", {"platform": "android", "token": token}, format="json"
+        )
+        assert response.status_code == 400
+        assert list(response.json()["error"]["fields"]) == ["token"]
+        assert not Device.objects.exists()
+
+    def test_a_long_random_token_up_to_the_limit_is_registered(self, world):
+        token = secrets.token_urlsafe(1024)[:1024]
+        response = world.client("owner").post(
+            "/api/v1/me/devices/", {"platform": "web", "token": token}, format="json"
+        )
+        assert response.status_code == 201
+        assert Device.objects.get().token == token
 
     def test_access_matrix(self, world):
         check_access(world, "get", "/api/v1/me/devices/", PATIENT_ONLY)
@@ -217,3 +254,43 @@ def test_fcm_backend_sends_http_v1_messages_and_maps_errors(fake_firebase):
     (batch,) = fake_firebase["batches"]
     assert [m.token for m in batch] == ["ok", "gone", "busy", "bad"]
     assert (batch[0].notification.title, batch[0].data) == ("Titel", {"kind": "upcoming_session"})
+
+
+def test_fcm_reports_a_malformed_registration_token_invalid_and_the_device_is_deactivated(
+    world, fake_firebase, settings
+):
+    """FCM answers INVALID_ARGUMENT both for a malformed token and for a bad payload; only the
+    first is about the device."""
+    settings.PUSH_BACKEND = "programs.delivery.push.FCMPushBackend"
+    SendResponse = fake_firebase["SendResponse"]
+    invalid = fake_firebase["exceptions"].InvalidArgumentError
+    fake_firebase["answers"] = {
+        "malformed-token-0001": SendResponse(
+            exception=invalid("The registration token is not a valid FCM registration token")
+        ),
+        "payload-trouble-0001": SendResponse(exception=invalid("Message.data must not be empty")),
+    }
+    results = FCMPushBackend().send(
+        [PushMessage("payload-trouble-0001", "Titel", "Tekst", {"kind": "weekly_pain"})]
+    )
+    assert [r.outcome for r in results] == ["failed"]
+
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    with time_machine.travel(datetime(2027, 2, 20, 9, tzinfo=amsterdam), tick=False):
+        enrol(world.owner, world.physio, start_date=date(2027, 3, 1))
+    ReminderPreference.objects.create(patient=world.owner, questionnaire_due=False)
+    device = Device.objects.create(
+        patient=world.owner, platform="android", token="malformed-token-0001"
+    )
+    with time_machine.travel(datetime(2027, 3, 1, 17, tzinfo=amsterdam), tick=False):
+        for ids in reminder_dispatch_due().tasks:
+            for pk in ids:
+                reminder_send(notification_id=pk)
+    device.refresh_from_db()
+    assert (device.active, device.deactivation_reason) == (
+        False,
+        "InvalidArgumentError: registration token",
+    )
+    notification = Notification.objects.get(kind=NotificationKind.UPCOMING_SESSION)
+    assert notification.status == NotificationStatus.FAILED
+    assert notification.deliveries.get().outcome == "invalid_token"

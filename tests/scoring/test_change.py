@@ -101,19 +101,47 @@ def test_hoos_subscale_ten_points(value, important):
 
 
 def test_change_is_rounded_but_the_decision_uses_the_exact_difference():
-    """Walking speed 1.25 -> 1.40 m/s: change 0.15, shown as 0.2 (one decimal, half away from
-    zero), yet below a 0.2 m/s threshold."""
+    """Timed Up and Go 10.0 -> 9.05 s: change -0.95, shown as -1.0 (one decimal, half away
+    from zero), an improvement of 1.0, yet below a 1-second threshold."""
+    result = change_against_baseline(
+        measure="tug_seconds", baseline=10.0, value=9.05, mcid_points=1
+    )
+    assert result.change == -1.0
+    assert result.improvement == 1.0
+    assert not result.important
+
+
+def test_walking_speed_change_has_two_decimals_like_the_speed():
+    """1.25 -> 1.40 m/s: change 0.15 m/s (two decimals, as the speed is shown), below a 0.2
+    threshold."""
     result = change_against_baseline(
         measure="walk_40m_speed", baseline=1.25, value=1.40, mcid_points=0.2
     )
-    assert result.change == 0.2
-    assert result.improvement == 0.2
-    assert not result.important
+    assert (result.change, result.improvement, result.important) == (0.15, 0.15, False)
+
+
+@pytest.mark.parametrize(
+    ("measure", "baseline", "value", "change", "improvement"),
+    [
+        # TUG 12.0 -> 10.25 s: -1.75 rounds half away from zero to -1.8; faster is better.
+        ("tug_seconds", 12.0, 10.25, -1.8, 1.8),
+        # Chair stand 9 -> 12 stands: +3.
+        ("chair_stand_30s", 9, 12, 3.0, 3.0),
+    ],
+)
+def test_without_a_threshold_change_and_direction_but_no_verdict(
+    measure, baseline, value, change, improvement
+):
+    result = change_against_baseline(
+        measure=measure, baseline=baseline, value=value, mcid_points=None
+    )
+    assert (result.change, result.improvement) == (change, improvement)
+    assert (result.important, result.threshold) == (None, None)
 
 
 @pytest.mark.parametrize(
     ("measure", "baseline", "value"),
-    [("tug_seconds", 9, 9), ("walk_40m_speed", 1.25, 1.21), ("tug_seconds", 9.0, 9.04)],
+    [("tug_seconds", 9, 9), ("hoos_adl", 60.0, 59.96), ("tug_seconds", 9.0, 9.04)],
 )
 def test_no_or_tiny_change_is_not_negative_zero(measure, baseline, value):
     """-0.04 rounds to 0.0, which must not be shown as "-0.0" (a worsening)."""

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
-from django.db import connection
+from django.db import OperationalError, connection, connections
 
 from programs.models import (
     Device,
@@ -19,6 +19,8 @@ from programs.models import (
     ReminderPreference,
     WeeklyPain,
 )
+from programs.scoring import hoos_item_codes
+from programs.services.outcome import questionnaire_response_upsert, weekly_pain_report
 from programs.services.programme import session_reschedule
 from programs.services.reminder import reminder_dispatch_due, reminder_send
 from programs.services.session import attendance_register, session_log_upsert
@@ -152,6 +154,16 @@ class TestTiming:
         assert upcoming(world.owner).get(session=session).fire_at == datetime(
             2027, 10, 31, 7, 0, tzinfo=UTC
         )
+        # 02:00-03:00 happens twice that night; the reminder fires once, at 08:00 CET.
+        for hour, minute in ((5, 30), (6, 59)):
+            dispatch_and_send(datetime(2027, 10, 31, hour, minute, tzinfo=UTC))
+        assert sent(push) == []
+        for minute in (0, 1, 2):
+            dispatch_and_send(datetime(2027, 10, 31, 7, minute, tzinfo=UTC))
+        notification = upcoming(world.owner).get(session=session)
+        assert notification.status == NotificationStatus.SENT
+        assert len(sent(push)) == 1
+        assert "09:00" in sent(push)[0].body
 
 
 class TestQuietHoursAndOptOut:
@@ -190,11 +202,43 @@ class TestQuietHoursAndOptOut:
         dispatch_and_send(ams(2027, 3, 1, 16, 0))  # 16:00 is quiet now
         assert upcoming(world.owner).get().fire_at == ams(2027, 3, 1, 16, 30)
 
+    def test_each_patient_at_their_own_lead_in_one_run(self, world, march, push):
+        with time_machine.travel(ams(2027, 2, 20, 9, 0), tick=False):
+            enrol(world.other_patient, world.physio, start_date=ams(2027, 3, 1).date())
+        with_device(world.other_patient, "other-device-token")
+        prefer(world.other_patient, minutes_before=180)  # 15:00; the owner keeps 60: 17:00
+        dispatch_and_send(ams(2027, 3, 1, 14, 59))
+        assert not Notification.objects.filter(kind=NotificationKind.UPCOMING_SESSION).exists()
+        dispatch_and_send(ams(2027, 3, 1, 15, 0))
+        assert [m.token for m in sent(push)] == ["other-device-token"]
+        dispatch_and_send(ams(2027, 3, 1, 16, 59))
+        assert not upcoming(world.owner).exists()
+        dispatch_and_send(ams(2027, 3, 1, 17, 0))
+        assert [m.token for m in sent(push)] == ["other-device-token", "device-token-0001"]
+
     def test_opted_out_of_a_kind_gets_none(self, world, march, push):
         prefer(world.owner, upcoming_session=False)
         dispatch_and_send(ams(2027, 3, 1, 17, 0))
         assert not upcoming(world.owner).exists()
         assert sent(push) == []
+
+    @pytest.mark.parametrize(
+        ("kind", "when"),
+        [
+            (NotificationKind.MISSED_SESSION, ams(2027, 3, 5, 8, 0)),  # Thursday's session
+            (NotificationKind.QUESTIONNAIRE_DUE, ams(2027, 2, 21, 10, 0)),  # baseline window
+            (NotificationKind.WEEKLY_PAIN, ams(2027, 3, 7, 19, 0)),  # Sunday evening
+        ],
+    )
+    def test_opted_out_of_the_other_kinds_gets_none_of_them(self, world, march, push, kind, when):
+        dispatch_and_send(when)  # opted in: the reminder of that kind goes out
+        assert Notification.objects.get(kind=kind).status == NotificationStatus.SENT
+        Notification.objects.filter(kind=kind).delete()
+        push.reset()
+        prefer(world.owner, **{str(kind): False})
+        dispatch_and_send(when)
+        assert not Notification.objects.filter(kind=kind).exists()
+        assert sent(push, kind) == []
 
     def test_opting_out_after_it_was_queued_skips_it(self, world, march, push):
         with time_machine.travel(ams(2027, 3, 1, 17, 0), tick=False):
@@ -310,8 +354,22 @@ class TestRecovery:
         dispatch_and_send(ams(2027, 3, 1, 17, 40))  # beat was down from 16:50 to 17:40
         assert len(sent(push)) == 1
 
-    def test_beat_down_past_the_session_sends_nothing(self, world, march, push):
-        dispatch_and_send(ams(2027, 3, 1, 18, 30))
+    def test_beat_down_past_the_session_records_it_skipped_too_late(self, world, march, push):
+        dispatch_and_send(ams(2027, 3, 1, 18, 30))  # beat and broker down from 16:50
+        notification = upcoming(world.owner).get()
+        assert (notification.status, notification.skip_reason) == (
+            NotificationStatus.SKIPPED,
+            "too_late",
+        )
+        assert notification.fire_at == ams(2027, 3, 1, 17, 0)
+        dispatch_and_send(ams(2027, 3, 1, 18, 31))
+        assert upcoming(world.owner).count() == 1
+        assert sent(push) == []
+
+    def test_down_longer_than_the_lookback_records_nothing_for_that_session(
+        self, world, march, push
+    ):
+        dispatch_and_send(ams(2027, 3, 2, 0, 1))  # six hours after Monday's 18:00 session
         assert not upcoming(world.owner).exists()
         assert sent(push) == []
 
@@ -342,6 +400,24 @@ class TestRecovery:
             (1, "transient"),
             (2, "sent"),
         ]
+
+    def test_a_duplicated_task_does_not_send_before_the_backoff_has_passed(
+        self, world, march, push
+    ):
+        push.outcomes["device-token-0001"] = "transient"
+        dispatch_and_send(ams(2027, 3, 1, 17, 0))
+        notification = upcoming(world.owner).get()
+        push.outcomes.clear()
+        with time_machine.travel(ams(2027, 3, 1, 17, 0, 30), tick=False):
+            # the first send task delivered a second time, before next_attempt_at (17:01)
+            assert reminder_send(notification_id=notification.pk) == "not_claimed"
+        notification.refresh_from_db()
+        assert (notification.status, notification.attempts) == (NotificationStatus.RETRY, 1)
+        assert len(sent(push)) == 1  # the transient attempt only
+        dispatch_and_send(ams(2027, 3, 1, 17, 1))
+        notification.refresh_from_db()
+        assert notification.status == NotificationStatus.SENT
+        assert len(sent(push)) == 2
 
     def test_an_invalid_token_is_deactivated(self, world, march, push):
         prefer(world.owner, questionnaire_due=False)
@@ -386,6 +462,58 @@ def test_weekly_pain_check_on_sunday_evening_unless_reported(world, march, push)
     )
     dispatch_and_send(ams(2027, 3, 14, 19, 0))
     assert Notification.objects.filter(kind=NotificationKind.WEEKLY_PAIN).count() == 1
+
+
+def test_weekly_pain_reported_after_it_was_queued_is_skipped(world, march, push):
+    with time_machine.travel(ams(2027, 3, 7, 19, 0), tick=False):
+        reminder_dispatch_due()
+    weekly = Notification.objects.get(kind=NotificationKind.WEEKLY_PAIN)
+    with time_machine.travel(ams(2027, 3, 7, 19, 0, 30), tick=False):
+        weekly_pain_report(
+            patient=world.owner,
+            week_start=ams(2027, 3, 1).date(),
+            nrs=3,
+            reported_at=ams(2027, 3, 7, 19, 0, 20),
+        )
+        assert reminder_send(notification_id=weekly.pk) == NotificationStatus.SKIPPED
+    weekly.refresh_from_db()
+    assert weekly.skip_reason == "reported"
+    assert sent(push, NotificationKind.WEEKLY_PAIN) == []
+
+
+BASELINE_QUESTIONNAIRES = {
+    "hoos": {"instrument_version": "2.0", "answers": dict.fromkeys(hoos_item_codes(), 1)},
+    "oxford": {"instrument_version": "1998", "answers": {f"OHS{i}": 3 for i in range(1, 13)}},
+    "psfs": {"instrument_version": "1995", "activities": [{"name": "Traplopen", "rating": 5}]},
+}
+
+
+@pytest.mark.parametrize(
+    ("answered", "status", "reason"),
+    [
+        (("hoos", "oxford"), NotificationStatus.SENT, ""),  # one still to do: of use
+        (("hoos", "oxford", "psfs"), NotificationStatus.SKIPPED, "answered"),
+    ],
+)
+def test_questionnaires_answered_after_it_was_queued(world, march, push, answered, status, reason):
+    with time_machine.travel(ams(2027, 2, 21, 10, 0), tick=False):
+        reminder_dispatch_due()
+    due = Notification.objects.get(kind=NotificationKind.QUESTIONNAIRE_DUE)
+    with time_machine.travel(ams(2027, 2, 21, 10, 0, 30), tick=False):
+        for instrument in answered:
+            questionnaire_response_upsert(
+                patient=world.owner,
+                response_id=uuid.uuid4(),
+                data={
+                    "instrument": instrument,
+                    "answered_at": ams(2027, 2, 21, 10, 0, 10),
+                    **BASELINE_QUESTIONNAIRES[instrument],
+                },
+            )
+        assert reminder_send(notification_id=due.pk) == status
+    due.refresh_from_db()
+    assert due.skip_reason == reason
+    assert len(sent(push, NotificationKind.QUESTIONNAIRE_DUE)) == (status == "sent")
 
 
 def test_questionnaire_reminder_when_a_window_opens(world, march, push):
@@ -465,4 +593,45 @@ def test_two_workers_sending_the_same_reminder_send_it_once(world, push):
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["not_claimed", "not_claimed", "not_claimed", "sent"]
+    assert len(sent(push)) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_database_error_before_the_provider_call_leaves_the_reminder_to_the_retry(world, push):
+    """A send that fails on the database before it reached the provider (here: the device table
+    is locked and the lock wait times out) must not leave its row claimed: the retried task
+    sends it, once."""
+    with time_machine.travel(ams(2027, 2, 20, 9, 0), tick=False):
+        enrol(world.owner, world.physio, start_date=ams(2027, 3, 1).date())
+    with_device(world.owner)
+    prefer(world.owner, questionnaire_due=False)
+    with time_machine.travel(ams(2027, 3, 1, 17, 0), tick=False):
+        reminder_dispatch_due()
+    notification = upcoming(world.owner).get()
+    blocker = connections.create_connection("default")
+    try:
+        blocker.set_autocommit(False)
+        with blocker.cursor() as cursor:
+            cursor.execute("LOCK TABLE programs_device IN ACCESS EXCLUSIVE MODE")
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '200ms'")
+        with (
+            time_machine.travel(ams(2027, 3, 1, 17, 0, 5), tick=False),
+            pytest.raises(OperationalError),
+        ):
+            reminder_send(notification_id=notification.pk)
+    finally:
+        blocker.rollback()
+        blocker.close()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    notification.refresh_from_db()
+    assert (notification.status, notification.attempts) == (NotificationStatus.QUEUED, 0)
+    assert sent(push) == []
+    with time_machine.travel(ams(2027, 3, 1, 17, 0, 7), tick=False):  # Celery's autoretry
+        assert reminder_send(notification_id=notification.pk) == NotificationStatus.SENT
+        assert reminder_send(notification_id=notification.pk) == "not_claimed"
+    notification.refresh_from_db()
+    assert (notification.status, notification.attempts) == (NotificationStatus.SENT, 1)
     assert len(sent(push)) == 1
