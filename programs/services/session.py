@@ -139,25 +139,34 @@ def _resolve(
         )
 
     items = data.get("exercises") or []
-    ids = [item["programme_exercise"] for item in items]
     prescriptions = {
         item.pk: item
         for item in ProgrammeExercise.objects.filter(phase__programme=programme).select_related(
             "exercise", "phase"
         )
     }
+    # A log has one row per exercise (sessionlog_exercise_once): the week's own prescriptions
+    # are written whether listed or not, so a listed prescription of the same exercise from
+    # another phase (or two phases' versions of it in an extra session) has no row to go to.
+    covered = {
+        prescribed.exercise_id: pk for pk, prescribed in _due(planned, prescriptions).items()
+    }
     fields = {}
     seen = set()
-    for index, item_id in enumerate(ids):
+    for index, item in enumerate(items):
+        item_id = item["programme_exercise"]
+        name = f"exercises.{index}.programme_exercise"
         if item_id not in prescriptions:
-            fields[f"exercises.{index}.programme_exercise"] = (
-                _("Not an exercise of this programme."),
-                "not_found",
-            )
+            fields[name] = (_("Not an exercise of this programme."), "not_found")
         elif item_id in seen:
-            fields[f"exercises.{index}.programme_exercise"] = (
-                _("This exercise is listed twice."),
-                "duplicate",
+            fields[name] = (_("This exercise is listed twice."), "duplicate")
+        elif covered.setdefault(prescriptions[item_id].exercise_id, item_id) != item_id:
+            fields[name] = (
+                _(
+                    "This exercise is already in this session with the dose of another phase: "
+                    "log it once, against this session's prescription."
+                ),
+                "duplicate_exercise",
             )
         seen.add(item_id)
     if data["status"] == LogStatus.PARTIAL and not items:
@@ -170,6 +179,22 @@ def _resolve(
     return planned, programme, prescriptions
 
 
+def _due(planned: PlannedSession | None, prescriptions: dict) -> dict:
+    """The prescriptions of the planned session's programme week (none for an extra session):
+    those of the first phase holding the week, as the app is shown (phase_for_week)."""
+    if planned is None:
+        return {}
+    phases = [
+        item.phase
+        for item in prescriptions.values()
+        if item.phase.first_week <= planned.week <= item.phase.last_week
+    ]
+    if not phases:
+        return {}
+    phase_id = min(phases, key=lambda phase: phase.order).pk
+    return {pk: item for pk, item in prescriptions.items() if item.phase_id == phase_id}
+
+
 def _write_exercises(
     log: SessionLog, planned: PlannedSession | None, data: dict[str, Any], prescriptions: dict
 ) -> list[SessionLogExercise]:
@@ -179,13 +204,7 @@ def _write_exercises(
     done as prescribed. Listed exercises from outside the week's phase were not prescribed
     for this session (0 sets prescribed). Returns the rows written."""
     listed = {item["programme_exercise"]: item for item in data.get("exercises") or []}
-    due = {}
-    if planned is not None:
-        due = {
-            pk: item
-            for pk, item in prescriptions.items()
-            if item.phase.first_week <= planned.week <= item.phase.last_week
-        }
+    due = _due(planned, prescriptions)
     quick_complete = data["status"] == LogStatus.COMPLETED and not listed
     rows = []
     for item_id, prescribed in {**due, **{pk: prescriptions[pk] for pk in listed}}.items():

@@ -121,6 +121,23 @@ class TestPut:
         assert field in response.json()["error"]["fields"], response.json()
         assert not SessionLog.objects.exists()
 
+    def test_another_phases_dose_of_this_weeks_exercise_is_a_400_not_a_500(self, world, march):
+        session = on(march, 2027, 3, 4)
+        body = log_body(
+            session,
+            status="partial",
+            exercises=[
+                {"programme_exercise": prescription(march, "sit-to-stand", 5), "sets_done": 2}
+            ],
+        )
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            response = world.client("owner").put(
+                f"/api/v1/me/session-logs/{uuid.uuid4()}/", body, format="json"
+            )
+        assert response.status_code == 400, response.json()
+        assert list(response.json()["error"]["fields"]) == ["exercises.0.programme_exercise"]
+        assert not SessionLog.objects.exists()
+
     def test_another_patients_session_is_a_404(self, world, march):
         session = on(march, 2027, 3, 4)
         with time_machine.travel(ams(2027, 3, 4, 19, 0)):

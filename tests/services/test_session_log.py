@@ -216,6 +216,49 @@ class TestUpsert:
             session_log_upsert(patient=world.owner, log_id=uuid.uuid4(), data=data)
         assert list(caught.value.fields) == ["exercises.0.programme_exercise"]
 
+    def test_another_phases_dose_of_an_exercise_due_this_week_is_refused(self, world, march):
+        # Week 1 prescribes sit-to-stand (phase 1); the app sent phase 2's sit-to-stand.
+        session = session_on(march, ams(2027, 3, 4).date())
+        data = body(
+            session,
+            status="partial",
+            exercises=[item(march, "bridging", 2), item(march, "sit-to-stand", 3, week=5)],
+        )
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)), pytest.raises(ValidationFailed) as caught:
+            session_log_upsert(patient=world.owner, log_id=uuid.uuid4(), data=data)
+        assert list(caught.value.fields) == ["exercises.1.programme_exercise"]
+        assert caught.value.fields["exercises.1.programme_exercise"][0]["code"] == (
+            "duplicate_exercise"
+        )
+        assert not SessionLog.objects.exists()
+
+    def test_an_extra_session_cannot_list_two_phases_doses_of_one_exercise(self, world, march):
+        data = {
+            "planned_session": None,
+            "performed_at": ams(2027, 3, 6, 10, 0),
+            "status": "completed",
+            "exercises": [
+                item(march, "cycling-warm-up", 1),
+                item(march, "cycling-warm-up", 1, week=5),
+            ],
+        }
+        with time_machine.travel(ams(2027, 3, 6, 11, 0)), pytest.raises(ValidationFailed) as caught:
+            session_log_upsert(patient=world.owner, log_id=uuid.uuid4(), data=data)
+        assert list(caught.value.fields) == ["exercises.1.programme_exercise"]
+        assert not SessionLog.objects.exists()
+
+    def test_an_exercise_of_another_phase_not_due_this_week_is_kept_unprescribed(
+        self, world, march
+    ):
+        # Step-up is not in phase 1: done beside the week's exercises, with 0 sets prescribed.
+        session = session_on(march, ams(2027, 3, 4).date())
+        data = body(session, status="partial", exercises=[item(march, "step-up", 2, week=5)])
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            result = session_log_upsert(patient=world.owner, log_id=uuid.uuid4(), data=data)
+        rows = {row.exercise.slug: row for row in result.log.exercises.select_related("exercise")}
+        assert len(rows) == 8
+        assert (rows["step-up"].sets_prescribed, rows["step-up"].sets_done) == (0, 2)
+
     def test_a_logged_session_no_longer_moves_with_a_pause(self, world, march):
         from programs.services.programme import programme_pause, programme_resume
 
