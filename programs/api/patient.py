@@ -1,7 +1,9 @@
 """The patient's own API (`/api/v1/me/...`)."""
 
+import logging
 from datetime import date
 
+from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -29,7 +31,7 @@ from programs.api.shared import (
     outcomes_payload,
     query_flag,
 )
-from programs.errors import NotFoundError, ValidationFailed
+from programs.errors import ApplicationError, ConflictError, NotFoundError, ValidationFailed
 from programs.models import (
     AccessAction,
     AccessLogEntry,
@@ -63,6 +65,8 @@ from programs.services.outcome import (
 from programs.services.reimbursement import allowance_for
 from programs.services.reminder import device_register, device_remove, reminder_settings_update
 from programs.services.session import session_log_upsert
+
+logger = logging.getLogger(__name__)
 
 
 class AccessLogEntrySerializer(serializers.ModelSerializer):
@@ -265,12 +269,15 @@ class SyncRequestSerializer(serializers.Serializer):
         allow_null=True,
         help_text="From the previous sync; empty the first time.",
     )
+    # Any JSON per item: each is validated on its own and a bad one (not even an object) is
+    # that item's error, so one broken log never holds back the others.
     session_logs = serializers.ListField(
-        child=serializers.DictField(),
+        child=serializers.JSONField(allow_null=True),
         required=False,
         max_length=100,
         default=list,
-        help_text="Up to 100 logs, each as for PUT /me/session-logs/{id}/ plus its `id`.",
+        help_text="Up to 100 logs, each an object as for PUT /me/session-logs/{id}/ plus its "
+        "`id`; an invalid item gets its own error in `results`.",
     )
 
 
@@ -322,14 +329,17 @@ class SyncView(APIView):
         written = []
         for index, raw in enumerate(batch.validated_data["session_logs"]):
             item = SyncLogItemSerializer(data=raw)
-            log_id = raw.get("id") if isinstance(raw.get("id"), str) else None
+            log_id = raw.get("id") if isinstance(raw, dict) else None
+            log_id = log_id if isinstance(log_id, str) else None
             try:
-                item.is_valid(raise_exception=True)
-                values = dict(item.validated_data)
-                log_id = values.pop("id")
-                result = session_log_upsert(patient=patient, log_id=log_id, data=values)
+                # Each item in its own transaction: a failure undoes that item alone.
+                with transaction.atomic():
+                    item.is_valid(raise_exception=True)
+                    values = dict(item.validated_data)
+                    log_id = values.pop("id")
+                    result = session_log_upsert(patient=patient, log_id=log_id, data=values)
             except Exception as exc:  # reported per item, as the item alone would have been
-                error = as_application_error(exc)
+                error = _sync_item_error(exc, index)
                 if error is None:
                     raise
                 results.append(
@@ -373,6 +383,35 @@ class SyncView(APIView):
                 "changes": payload,
             }
         )
+
+
+def _sync_item_error(exc: Exception, index: int) -> ApplicationError | None:
+    """The error of one sync item. Errors of ours and of validation are what the item alone
+    would have answered. A database refusal we did not foresee (a constraint) is this item's
+    409, and a value it cannot store its 400, so the app stops resending it while the other
+    items are saved. Any other database error (unreachable, say) fails the whole sync, which
+    the app retries; anything else is a bug: logged, and reported as this item's 500."""
+    error = as_application_error(exc)
+    if error is not None:
+        return error
+    if isinstance(exc, IntegrityError):
+        logger.warning("sync item %s refused by the database: %s", index, exc)
+        return ConflictError(
+            _("This log conflicts with data already stored; it was not saved."),
+            code="conflict",
+        )
+    if isinstance(exc, DataError):
+        logger.warning("sync item %s not storable: %s", index, exc)
+        return ValidationFailed(_("A value in this log cannot be stored."), code="invalid")
+    if isinstance(exc, DatabaseError):
+        return None
+    logger.exception("sync item %s failed", index)
+    error = ApplicationError(
+        _("Something went wrong on our side with this log. It has been logged."),
+        code="server_error",
+    )
+    error.status_code = 500
+    return error
 
 
 def sync_changes_payload(*, patient, changes, skip_logs: set) -> dict:

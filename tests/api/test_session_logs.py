@@ -201,6 +201,73 @@ class TestSync:
         assert list(results[3]["error"]["fields"]) == ["id"]
         assert SessionLog.objects.count() == 1
 
+    def test_an_item_that_is_not_an_object_is_that_items_error(self, world, march):
+        good = log_body(on(march, 2027, 3, 4), id=str(uuid.uuid4()))
+        later = log_body(on(march, 2027, 3, 8), id=str(uuid.uuid4()))
+        with time_machine.travel(ams(2027, 3, 9, 9, 0)):
+            response = world.client("owner").post(
+                "/api/v1/me/sync/",
+                {"session_logs": [good, "a log", 7, None, [good], later]},
+                format="json",
+            )
+        assert response.status_code == 200, response.json()
+        results = response.json()["results"]
+        assert [(r["index"], r["status"], r["outcome"]) for r in results] == [
+            (0, 201, "created"),
+            (1, 400, "error"),
+            (2, 400, "error"),
+            (3, 400, "error"),
+            (4, 400, "error"),
+            (5, 201, "created"),
+        ]
+        assert all(r["error"]["fields"] for r in results[1:5])
+        assert SessionLog.objects.count() == 2
+
+    @pytest.mark.postgres
+    def test_an_unforeseen_database_refusal_is_that_items_409_and_the_others_are_saved(
+        self, world, march
+    ):
+        from django.db import connection
+
+        # A real refusal by PostgreSQL in the middle of the batch, where no check of ours
+        # foresaw it (the test's transaction rolls the constraint back afterwards).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "ALTER TABLE programs_sessionlogexercise ADD CONSTRAINT test_refuse_poison "
+                "CHECK (load_done <> 'poison')"
+            )
+        first = log_body(on(march, 2027, 3, 1), id=str(uuid.uuid4()))
+        poison = log_body(
+            on(march, 2027, 3, 4),
+            id=str(uuid.uuid4()),
+            exercises=[
+                {
+                    "programme_exercise": prescription(march, "bridging"),
+                    "sets_done": 2,
+                    "load_done": "poison",
+                }
+            ],
+        )
+        last = log_body(on(march, 2027, 3, 8), id=str(uuid.uuid4()))
+        with time_machine.travel(ams(2027, 3, 9, 9, 0)):
+            response = world.client("owner").post(
+                "/api/v1/me/sync/", {"session_logs": [first, poison, last]}, format="json"
+            )
+        assert response.status_code == 200, response.json()
+        results = response.json()["results"]
+        assert [(r["status"], r["outcome"]) for r in results] == [
+            (201, "created"),
+            (409, "error"),
+            (201, "created"),
+        ]
+        assert results[1]["id"] == poison["id"] and results[1]["error"]["code"] == "conflict"
+        assert set(SessionLog.objects.values_list("pk", flat=True)) == {
+            uuid.UUID(first["id"]),
+            uuid.UUID(last["id"]),
+        }
+        # Nothing of the refused item stayed behind (its rows, its history, its alerts).
+        assert not SessionLog.objects.filter(planned_session=on(march, 2027, 3, 4)).exists()
+
     def test_more_than_100_logs_is_refused_whole(self, world, march):
         logs = [log_body(on(march, 2027, 3, 4), id=str(uuid.uuid4())) for _ in range(101)]
         response = world.client("owner").post(
