@@ -286,11 +286,22 @@ def session_log_upsert(*, patient: Patient, log_id: UUID, data: dict[str, Any]) 
       SESSION_LOG_EDITABLE_DAYS after it was first received; then it is locked (409).
     - A log id or planned session of another patient: 404, never an overwrite.
 
-    Creating is the common case, so the insert comes first; the primary key decides.
+    A replay is answered before the body is checked again: the same request retried after
+    the programme ended or an exercise was removed still returns the stored record. Otherwise
+    the primary key decides between creating and updating.
     The log's rows written are on ``result.log.exercise_rows`` for the response."""
     body = _canonical(data)
     digest = _digest(body)
-    planned, programme, prescriptions = _resolve(patient, data)
+    stored = SessionLog.objects.filter(pk=log_id).first()
+    if stored is not None:
+        if stored.patient_id != patient.pk:
+            raise NotFoundError(_("Session log not found."))
+        if stored.body_hash == digest:
+            return LogResult(log=stored, outcome="unchanged")
+    resolved = _resolve(patient, data)
+    if stored is not None:
+        return _update(_locked(log_id), patient, data, body, digest, resolved)
+    planned, programme, prescriptions = resolved
     log = SessionLog(
         id=log_id,
         patient=patient,
@@ -304,14 +315,12 @@ def session_log_upsert(*, patient: Patient, log_id: UUID, data: dict[str, Any]) 
         with transaction.atomic():
             log.save(force_insert=True)
     except IntegrityError:
-        # This id exists (a retry, a concurrent twin or an update), or this planned session
-        # was logged under another id.
-        existing = (
-            SessionLog.objects.select_for_update().select_related("programme").filter(pk=log_id)
-        ).first()
+        # This id was inserted meanwhile (a concurrent twin), or this planned session was
+        # logged under another id.
+        existing = _locked(log_id)
         if existing is None:
             raise _already_logged() from None
-        return _update(existing, patient, data, body, digest, (planned, programme, prescriptions))
+        return _update(existing, patient, data, body, digest, resolved)
     if planned is not None and planned.status == SessionStatus.CANCELLED:
         raise _session_cancelled()  # rolls the insert back
     log.exercise_rows = _write_exercises(log, planned, data, prescriptions)
@@ -320,10 +329,21 @@ def session_log_upsert(*, patient: Patient, log_id: UUID, data: dict[str, Any]) 
     return LogResult(log=log, outcome="created")
 
 
+def _locked(log_id: UUID) -> SessionLog | None:
+    return (
+        SessionLog.objects.select_for_update().select_related("programme").filter(pk=log_id)
+    ).first()
+
+
 def _update(
-    log: SessionLog, patient: Patient, data: dict[str, Any], body: dict, digest: str, resolved
+    log: SessionLog | None,
+    patient: Patient,
+    data: dict[str, Any],
+    body: dict,
+    digest: str,
+    resolved,
 ) -> LogResult:
-    if log.patient_id != patient.pk:
+    if log is None or log.patient_id != patient.pk:
         raise NotFoundError(_("Session log not found."))
     if log.body_hash == digest:
         return LogResult(log=log, outcome="unchanged")

@@ -122,6 +122,39 @@ class TestUpsert:
             assert replay.outcome == "unchanged"
         assert SessionLog.objects.get(pk=log_id).note == "ok"
 
+    def test_a_replay_after_an_exercise_was_removed_returns_the_stored_record(self, world, march):
+        from programs.models import ProgrammeExercise
+        from programs.services.programme import programme_exercise_remove
+
+        session = session_on(march, ams(2027, 3, 4).date())
+        log_id = uuid.uuid4()
+        data = body(session, status="partial", exercises=[item(march, "bridging", 2)])
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            session_log_upsert(patient=world.owner, log_id=log_id, data=data)
+            bridging = ProgrammeExercise.objects.get(pk=data["exercises"][0]["programme_exercise"])
+            programme_exercise_remove(actor=world.physio.user, item=bridging)
+            replay = session_log_upsert(patient=world.owner, log_id=log_id, data=data)
+        assert (replay.outcome, replay.log.pk, replay.log.revision) == ("unchanged", log_id, 1)
+
+    def test_a_replay_after_the_programme_ended_returns_the_stored_record(self, world, march):
+        from programs.services.programme import programme_end
+
+        log_id = uuid.uuid4()
+        extra = {
+            "planned_session": None,
+            "performed_at": ams(2027, 3, 6, 10, 0),
+            "status": "completed",
+        }
+        with time_machine.travel(ams(2027, 3, 6, 11, 0)):
+            session_log_upsert(patient=world.owner, log_id=log_id, data=extra)
+            programme_end(actor=world.physio.user, programme=march, reason="surgery_referral")
+            replay = session_log_upsert(patient=world.owner, log_id=log_id, data=extra)
+            # A change is still checked: an extra session needs a running programme.
+            with pytest.raises(ValidationFailed) as caught:
+                session_log_upsert(patient=world.owner, log_id=log_id, data={**extra, "note": "x"})
+        assert replay.outcome == "unchanged"
+        assert list(caught.value.fields) == ["planned_session"]
+
     def test_another_patients_log_id_is_not_found_and_not_overwritten(self, world, march):
         session = session_on(march, ams(2027, 3, 4).date())
         log_id = uuid.uuid4()
