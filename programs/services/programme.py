@@ -270,6 +270,32 @@ def _unrecorded(sessions):
     return sessions.filter(logs__isnull=True, attendance__isnull=True)
 
 
+def _release_recorded(programme: Programme) -> list:
+    """Sessions on hold that were logged or attended meanwhile (the patient exercised during
+    the pause) took place where they are: they go back to scheduled on their own day, and are
+    neither moved nor cancelled. Returns their ids."""
+    on_hold = programme.sessions.filter(status=SessionStatus.ON_HOLD)
+    ids = list(
+        on_hold.exclude(pk__in=_unrecorded(on_hold).values("pk")).values_list("pk", flat=True)
+    )
+    if not ids:
+        return ids
+    try:
+        with transaction.atomic():
+            PlannedSession.objects.filter(pk__in=ids).update(
+                status=SessionStatus.SCHEDULED, updated_at=timezone.now()
+            )
+    except IntegrityError as exc:  # another session was moved onto its day during the pause
+        raise ConflictError(
+            _(
+                "A session that took place during the pause shares its day with another "
+                "session: move that one first."
+            ),
+            code="day_taken",
+        ) from exc
+    return ids
+
+
 def _movable_sessions(programme: Programme, *, after: datetime):
     """Sessions that may still move: scheduled, not yet due, nothing recorded."""
     return _unrecorded(
@@ -544,7 +570,8 @@ def programme_resume(
 ) -> Programme:
     """Resume a paused programme on ``resume_date`` (default today): the sessions on hold are
     planned again, in order and keeping their programme week, on the next slots of the
-    programme's weekdays from that day on. The programme ends later by the length of the pause."""
+    programme's weekdays from that day on. The programme ends later by the length of the pause.
+    A session on hold that was logged or attended meanwhile stays on its day (scheduled)."""
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
     if programme.status != ProgrammeStatus.PAUSED:
         raise ConflictError(
@@ -564,6 +591,7 @@ def programme_resume(
         )
     if resume_date < today:
         raise ValidationFailed(fields={"resume_date": (_("Resume today or later."), "in_the_past")})
+    _release_recorded(programme)
     held = list(programme.sessions.filter(status=SessionStatus.ON_HOLD).order_by("scheduled_at"))
     first_before = held[0].scheduled_at if held else None
     deleted = _replan(programme, held, [s.week for s in held], resume_date)
@@ -593,6 +621,7 @@ def programme_end(
     cancelled, so they are neither reminded nor counted as due."""
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
     _require_running(programme)
+    _release_recorded(programme)
     now = timezone.now()
     cancelled = _unrecorded(
         programme.sessions.filter(

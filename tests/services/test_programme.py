@@ -182,6 +182,22 @@ def winter(world):
     return programme
 
 
+def log_session(patient, session):
+    import uuid
+
+    from programs.services.session import session_log_upsert
+
+    session_log_upsert(
+        patient=patient,
+        log_id=uuid.uuid4(),
+        data={
+            "planned_session": session.pk,
+            "performed_at": session.scheduled_at,
+            "status": "completed",
+        },
+    )
+
+
 def datetime_ams(*args):
     from datetime import datetime
 
@@ -223,6 +239,38 @@ class TestPauseAndResume:
         assert moved[-1].local_date == date(2027, 6, 3)
         assert len(live_sessions(winter)) == 24
         assert winter.pauses.get().end_date == date(2027, 3, 24)
+
+    def test_a_session_logged_during_the_pause_stays_on_its_day(self, world, winter):
+        thursday = winter.sessions.get(local_date=date(2027, 3, 11))
+        with time_machine.travel(datetime_ams(2027, 3, 10, 12, 0), tick=False):
+            programme_pause(actor=world.physio.user, programme=winter)
+        with time_machine.travel(datetime_ams(2027, 3, 11, 19, 0), tick=False):
+            # Ill, but did the session anyway: the app logs it, on hold or not.
+            log_session(world.owner, thursday)
+        with time_machine.travel(datetime_ams(2027, 3, 24, 9, 0), tick=False):
+            programme_resume(actor=world.physio.user, programme=winter)
+        thursday.refresh_from_db()
+        assert (thursday.local_date, thursday.status) == (
+            date(2027, 3, 11),
+            SessionStatus.SCHEDULED,
+        )
+        moved = list(winter.sessions.filter(local_date__gt=date(2027, 3, 11)))
+        assert len(moved) == 20 and min(s.local_date for s in moved) == date(2027, 3, 25)
+        assert len(live_sessions(winter)) == 24
+        resumed = winter.changes.get(kind=ChangeKind.RESUMED).detail
+        assert resumed["sessions_moved"] == 20
+
+    def test_ending_after_a_pause_keeps_a_session_logged_during_it(self, world, winter):
+        thursday = winter.sessions.get(local_date=date(2027, 3, 11))
+        with time_machine.travel(datetime_ams(2027, 3, 10, 12, 0), tick=False):
+            programme_pause(actor=world.physio.user, programme=winter)
+        with time_machine.travel(datetime_ams(2027, 3, 11, 19, 0), tick=False):
+            log_session(world.owner, thursday)
+        with time_machine.travel(datetime_ams(2027, 3, 20, 12, 0), tick=False):
+            programme_end(actor=world.physio.user, programme=winter, reason="medical")
+        thursday.refresh_from_db()
+        assert thursday.status == SessionStatus.SCHEDULED
+        assert winter.sessions.filter(status=SessionStatus.CANCELLED).count() == 20
 
     def test_paused_programme_cannot_be_paused_again_and_active_cannot_resume(self, world, winter):
         with time_machine.travel(datetime_ams(2027, 3, 2, 12, 0), tick=False):
