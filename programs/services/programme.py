@@ -40,6 +40,9 @@ from programs.services.sync import sync_changes_record
 
 # How far back a physiotherapist may date a start or a pause (registering it afterwards).
 MAX_BACKDATE = timedelta(days=28)
+# How far ahead a start, a resumption or a moved session may lie: plans beyond a year are
+# typing errors (and dates near the end of the calendar cannot be planned at all).
+MAX_AHEAD = timedelta(days=365)
 UNSET = object()
 
 
@@ -70,6 +73,10 @@ def _record(
         ids=deleted_sessions,
         deleted=True,
     )
+
+
+def _too_far_ahead():
+    return _("This lies more than a year ahead.")
 
 
 def _local_today(programme: Programme) -> date:
@@ -165,6 +172,8 @@ def programme_enrol(
         raise ValidationFailed(
             fields={"start_date": (_("The start date lies too far in the past."), "too_early")}
         )
+    if start_date > now.astimezone(zone).date() + MAX_AHEAD:
+        raise ValidationFailed(fields={"start_date": (_too_far_ahead(), "too_late")})
 
     _lock_patient(patient)
     for running in Programme.objects.filter(patient=patient, status__in=RUNNING_STATUSES):
@@ -494,6 +503,13 @@ def session_reschedule(
             _("Only a scheduled session that has not started can be moved."),
             code="session_not_movable",
         )
+    today = _local_today(programme)
+    if local_date < today:
+        raise ValidationFailed(
+            fields={"date": (_("The new time lies in the past."), "in_the_past")}
+        )
+    if local_date > today + MAX_AHEAD:
+        raise ValidationFailed(fields={"date": (_too_far_ahead(), "too_late")})
     at = (local_time or programme.session_time).replace(second=0, microsecond=0, tzinfo=None)
     moment = local_to_utc(local_date, at, ZoneInfo(programme.time_zone))
     if moment <= now:
@@ -591,6 +607,8 @@ def programme_resume(
         )
     if resume_date < today:
         raise ValidationFailed(fields={"resume_date": (_("Resume today or later."), "in_the_past")})
+    if resume_date > today + MAX_AHEAD:
+        raise ValidationFailed(fields={"resume_date": (_too_far_ahead(), "too_late")})
     _release_recorded(programme)
     held = list(programme.sessions.filter(status=SessionStatus.ON_HOLD).order_by("scheduled_at"))
     first_before = held[0].scheduled_at if held else None

@@ -108,6 +108,15 @@ class TestEnrolment:
         assert not Programme.objects.exists()
         assert not PlannedSession.objects.exists()
 
+    def test_the_start_lies_at_most_a_year_ahead(self, world):
+        today = timezone.localdate()
+        with pytest.raises(ValidationFailed) as caught:
+            enrol(world.owner, world.physio, start_date=today + timedelta(days=366))
+        assert caught.value.fields["start_date"][0]["code"] == "too_late"
+        assert not Programme.objects.exists()
+        programme = enrol(world.owner, world.physio, start_date=today + timedelta(days=365))
+        assert programme.sessions.count() == 24
+
     def test_supervised_days_must_be_session_days(self, world):
         with pytest.raises(ValidationFailed) as caught:
             enrol(world.owner, world.physio, weekdays=[0, 3], supervised_weekdays=[1])
@@ -271,6 +280,19 @@ class TestPauseAndResume:
         thursday.refresh_from_db()
         assert thursday.status == SessionStatus.SCHEDULED
         assert winter.sessions.filter(status=SessionStatus.CANCELLED).count() == 20
+
+    def test_resume_at_most_a_year_ahead(self, world, winter):
+        with time_machine.travel(datetime_ams(2027, 3, 10, 12, 0), tick=False):
+            programme_pause(actor=world.physio.user, programme=winter)
+            with pytest.raises(ValidationFailed) as caught:
+                programme_resume(
+                    actor=world.physio.user, programme=winter, resume_date=date(2028, 3, 10)
+                )
+            assert caught.value.fields["resume_date"][0]["code"] == "too_late"
+            programme_resume(
+                actor=world.physio.user, programme=winter, resume_date=date(2028, 3, 9)
+            )
+        assert max(s.local_date for s in live_sessions(winter)) > date(2028, 5, 1)
 
     def test_paused_programme_cannot_be_paused_again_and_active_cannot_resume(self, world, winter):
         with time_machine.travel(datetime_ams(2027, 3, 2, 12, 0), tick=False):
