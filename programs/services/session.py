@@ -421,6 +421,25 @@ def _change_attendance(
     return current, "updated"
 
 
+def _require_attendable(session: PlannedSession, current: Attendance | None) -> None:
+    """Only a session that is (or was) due has an attendance: not one on hold (the programme
+    is paused) nor one cancelled otherwise than by the practice's own registration, which
+    stays open to correction."""
+    if session.status == SessionStatus.ON_HOLD:
+        message = _("This session is on hold: the programme is paused.")
+        raise ConflictError(
+            message, code="session_on_hold", fields={"session": (message, "on_hold")}
+        )
+    cancelled_by_practice = (
+        current is not None and current.status == AttendanceStatus.CANCELLED_BY_PRACTICE
+    )
+    if session.status == SessionStatus.CANCELLED and not cancelled_by_practice:
+        message = _("This session was cancelled.")
+        raise ConflictError(
+            message, code="session_cancelled", fields={"session": (message, "cancelled")}
+        )
+
+
 @transaction.atomic
 def attendance_register(
     *,
@@ -437,7 +456,9 @@ def attendance_register(
     with the therapist who treated (DOMAIN.md §4-5: the record the insurer check counts).
 
     One attendance per planned session (a one-to-one key): registering again updates it, and
-    the previous registration is kept. A session cancelled by the practice stops being due.
+    the previous registration is kept. A session cancelled by the practice stops being due;
+    correcting that makes it due again, unless another session has taken its day (409).
+    A session on hold or cancelled otherwise has no attendance (409).
     Once an insurer has claimed the treatment it changes only as a correction with a reason,
     which is recorded with the previous registration."""
     session = (
@@ -456,6 +477,8 @@ def attendance_register(
         raise ValidationFailed(
             fields={"therapist": (_("No such therapist in your practice."), "not_found")}
         )
+    current = Attendance.objects.select_for_update().filter(planned_session=session).first()
+    _require_attendable(session, current)
     treated_at = treated_at or session.scheduled_at
     if abs(treated_at - session.scheduled_at) > ATTENDANCE_WINDOW:
         raise ValidationFailed(
@@ -485,7 +508,6 @@ def attendance_register(
         "location": location,
         "same_day_necessary": same_day_necessary,
     }
-    current = Attendance.objects.select_for_update().filter(planned_session=session).first()
     if current is None:
         attendance = Attendance.objects.create(
             planned_session=session,
@@ -510,7 +532,17 @@ def attendance_register(
     ):
         session.status = SessionStatus.SCHEDULED
         session.cancel_reason = ""
-    session.save(update_fields=["status", "cancel_reason", "updated_at"])
+    try:
+        with transaction.atomic():
+            session.save(update_fields=["status", "cancel_reason", "updated_at"])
+    except IntegrityError as exc:  # another session was moved onto its day meanwhile
+        message = _(
+            "Another session is now planned on this day: move that one first, then register "
+            "this one."
+        )
+        raise ConflictError(
+            message, code="day_taken", fields={"status": (message, "day_taken")}
+        ) from exc
     sync_changes_record(patient_id=patient.pk, entity=SyncEntity.SESSION, ids=[session.pk])
     return AttendanceResult(attendance=attendance, outcome=outcome)
 

@@ -395,6 +395,66 @@ class TestAttendance:
         session.refresh_from_db()
         assert session.status == SessionStatus.CANCELLED
 
+    def test_undoing_a_practice_cancellation_when_its_day_was_given_away_is_a_409(
+        self, world, march
+    ):
+        monday = on(march, 2027, 3, 8)
+        with time_machine.travel(ams(2027, 3, 2, 9, 0)):
+            world.client("physio").put(
+                self.url(march, monday), {"status": "cancelled_by_practice"}, format="json"
+            )
+            # The Thursday after moves onto the free Monday.
+            session_reschedule(
+                actor=world.physio.user,
+                session=on(march, 2027, 3, 11),
+                local_date=ams(2027, 3, 8).date(),
+                local_time=None,
+            )
+        with time_machine.travel(ams(2027, 3, 8, 19, 0)):
+            response = world.client("physio").put(
+                self.url(march, monday), {"status": "attended"}, format="json"
+            )
+        assert response.status_code == 409, response.json()
+        assert list(response.json()["error"]["fields"]) == ["status"]
+        monday.refresh_from_db()
+        assert monday.status == SessionStatus.CANCELLED
+        assert Attendance.objects.get(planned_session=monday).status == "cancelled_by_practice"
+
+    def test_undoing_a_practice_cancellation_makes_the_session_due_again(self, world, march):
+        monday = on(march, 2027, 3, 8)
+        with time_machine.travel(ams(2027, 3, 2, 9, 0)):
+            world.client("physio").put(
+                self.url(march, monday), {"status": "cancelled_by_practice"}, format="json"
+            )
+        with time_machine.travel(ams(2027, 3, 8, 19, 0)):
+            response = world.client("physio").put(
+                self.url(march, monday), {"status": "attended"}, format="json"
+            )
+        assert response.status_code == 200, response.json()
+        monday.refresh_from_db()
+        assert monday.status == SessionStatus.SCHEDULED
+
+    def test_a_session_on_hold_or_cancelled_has_no_attendance(self, world, march):
+        from programs.services.programme import programme_end, programme_pause
+
+        monday = on(march, 2027, 3, 15)
+        with time_machine.travel(ams(2027, 3, 10, 12, 0), tick=False):
+            programme_pause(actor=world.physio.user, programme=march)
+        with time_machine.travel(ams(2027, 3, 16, 9, 0), tick=False):
+            on_hold = world.client("physio").put(
+                self.url(march, monday), {"status": "attended"}, format="json"
+            )
+            programme_end(actor=world.physio.user, programme=march, reason="medical")
+            cancelled = world.client("physio").put(
+                self.url(march, monday), {"status": "attended"}, format="json"
+            )
+        assert (on_hold.status_code, cancelled.status_code) == (409, 409)
+        assert on_hold.json()["error"]["code"] == "session_on_hold"
+        assert cancelled.json()["error"]["code"] == "session_cancelled"
+        assert list(on_hold.json()["error"]["fields"]) == ["session"]
+        assert list(cancelled.json()["error"]["fields"]) == ["session"]
+        assert not Attendance.objects.exists()
+
     def test_a_home_session_has_no_attendance(self, world, march):
         session = on(march, 2027, 3, 4)
         with time_machine.travel(ams(2027, 3, 4, 19, 0)):
