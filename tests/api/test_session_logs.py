@@ -517,25 +517,32 @@ class TestAttendance:
 
 class TestAdherence:
     """The hand-worked example. Programme from Monday 1 March 2027, Mondays supervised,
-    Thursdays at home; phase 1 prescribes 14 sets a session (cycling 1, sit-to-stand 2,
-    bridging 2, side-lying abduction 2, single-leg stance 3, hip flexor stretch 2, hip
-    rotation 2). Asked on Tuesday 23 March, 12:00.
+    Thursdays at home; phase 1 (weeks 1-4) prescribes 14 sets a session (cycling 1,
+    sit-to-stand 2, bridging 2, side-lying abduction 2, single-leg stance 3, hip flexor
+    stretch 2, hip rotation 2), phase 2 (weeks 5-8) 18 (cycling 1, sit-to-stand 3, band
+    abduction 3, band extension 3, step-up 3, single-leg stance 3, hip flexor stretch 2).
+    Asked on Tuesday 30 March, 12:00. Supervised sessions are done only when the
+    physiotherapist registers them as attended (DOMAIN.md §4); home sessions by the log.
 
-    | date   | week | kind       | what happened                               | due | done | sets |
-    |--------|------|------------|---------------------------------------------|-----|------|------|
-    | 1 Mar  | 1    | supervised | attended, no log                           | 1   | 1    | 14   |
-    | 4 Mar  | 1    | home       | log "completed" without detail             | 1   | 1    | 14   |
-    | 8 Mar  | 2    | supervised | no-show (the patient logged "completed")   | 1   | 0    | 0    |
-    | 11 Mar | 2    | home       | partial: 2+2+1+3 = 8 of 14 sets (8 >= 7)   | 1   | 1    | 8    |
-    | 15 Mar | 3    | supervised | cancelled by the practice                  | 0   | -    | -    |
-    | 18 Mar | 3    | home       | partial: 1+2 = 3 of 14 sets (3 < 7)        | 1   | 0    | 3    |
-    | 22 Mar | 4    | supervised | nothing registered, nothing logged         | 1   | 0    | 0    |
-    | 20 Mar | -    | extra      | an extra session (not counted)             | -   | -    | -    |
+    | date   | week | kind       | what happened                            | due | done | sets |
+    |--------|------|------------|------------------------------------------|-----|------|------|
+    | 1 Mar  | 1    | supervised | attended, no log                         | 1   | 1    | 14   |
+    | 4 Mar  | 1    | home       | log "completed" without detail           | 1   | 1    | 14   |
+    | 8 Mar  | 2    | supervised | no-show (the patient logged "completed") | 1   | 0    | 0    |
+    | 11 Mar | 2    | home       | partial: 2+2+1+3 = 8 of 14 sets (8 >= 7) | 1   | 1    | 8    |
+    | 15 Mar | 3    | supervised | cancelled by the practice                | 0   | -    | -    |
+    | 18 Mar | 3    | home       | partial: 1+2 = 3 of 14 sets (3 < 7)      | 1   | 0    | 3    |
+    | 22 Mar | 4    | supervised | nothing registered, nothing logged       | 1   | 0    | 0    |
+    | 25 Mar | 4    | home       | partial: 2+2+3 = 7 of 14, exactly half   | 1   | 1    | 7    |
+    | 29 Mar | 5    | supervised | logged "completed", no attendance        | 1   | 0    | 0/18 |
+    | 20 Mar | -    | extra      | an extra session (not counted)           | -   | -    | -    |
 
-    Sessions: 3 done of 6 due = 0.5 (not adherent). Sets: 39 of 84 = 0.4643.
-    Weeks: 1: 2/2 = 1.0 (28/28); 2: 1/2 = 0.5 (8/28 = 0.2857); 3: 0/1 (3/14 = 0.2143);
-    4: 0/1 (0/14).
+    Sessions: 4 done of 8 due = 0.5 (not adherent). Sets: 46 of 116 = 0.3966.
+    Weeks: 1: 2/2 = 1.0 (28/28); 2: 1/2 = 0.5 (8/28); 3: 0/1 (3/14); 4: 1/2 = 0.5 (7/28);
+    5: 0/1 (0/18).
     """
+
+    ASKED = (2027, 3, 30, 12, 0)
 
     @pytest.fixture
     def history(self, world, march):
@@ -557,7 +564,7 @@ class TestAdherence:
         def done(slug, sets):
             return {"programme_exercise": prescription(march, slug), "sets_done": sets}
 
-        with time_machine.travel(ams(2027, 3, 23, 12, 0)):
+        with time_machine.travel(ams(*self.ASKED)):
             attendance_register(
                 actor=physio.user,
                 session=on(march, 2027, 3, 1),
@@ -586,6 +593,16 @@ class TestAdherence:
                 therapist=physio,
             )
             log(18, status="partial", exercises=[done("cycling-warm-up", 1), done("bridging", 2)])
+            log(
+                25,
+                status="partial",
+                exercises=[
+                    done("sit-to-stand", 2),
+                    done("bridging", 2),
+                    done("single-leg-stance", 3),
+                ],
+            )
+            log(29, status="completed")
             session_log_upsert(
                 patient=world.owner,
                 log_id=uuid.uuid4(),
@@ -598,18 +615,18 @@ class TestAdherence:
         return march
 
     def test_the_hand_worked_example(self, world, history):
-        with time_machine.travel(ams(2027, 3, 23, 12, 0)):
+        with time_machine.travel(ams(*self.ASKED)):
             body = world.client("owner").get("/api/v1/me/adherence/").json()
         assert (body["due"], body["done"], body["session_adherence"], body["adherent"]) == (
-            6,
-            3,
+            8,
+            4,
             0.5,
             False,
         )
         assert (body["sets_prescribed"], body["sets_done"], body["exercise_adherence"]) == (
-            84,
-            39,
-            0.4643,
+            116,
+            46,
+            0.3966,
         )
         assert body["extra_sessions"] == 1
         assert body["threshold"] == 0.8
@@ -629,11 +646,25 @@ class TestAdherence:
             (1, 2, 2, 1.0, 28, 28, True),
             (2, 2, 1, 0.5, 8, 28, False),
             (3, 1, 0, 0.0, 3, 14, False),
-            (4, 1, 0, 0.0, 0, 14, False),
+            (4, 2, 1, 0.5, 7, 28, False),
+            (5, 1, 0, 0.0, 0, 18, False),
         ]
 
+    def test_a_supervised_session_counts_once_its_attendance_is_registered(self, world, history):
+        with time_machine.travel(ams(*self.ASKED)):
+            attendance_register(
+                actor=world.physio.user,
+                session=on(history, 2027, 3, 29),
+                status="attended",
+                therapist=world.physio,
+            )
+            body = world.client("owner").get("/api/v1/me/adherence/").json()
+        # 29 March now done, with the 18 sets the patient logged.
+        assert (body["due"], body["done"], body["sets_done"]) == (8, 5, 64)
+        assert body["weeks"][-1]["done"] == 1
+
     def test_the_physiotherapist_sees_the_same_figures(self, world, history):
-        with time_machine.travel(ams(2027, 3, 23, 12, 0)):
+        with time_machine.travel(ams(*self.ASKED)):
             mine = world.client("owner").get("/api/v1/me/adherence/").json()
             theirs = (
                 world.client("physio")
@@ -686,7 +717,7 @@ class TestAdherence:
     ):
         from programs.selectors.adherence import adherence_by_programme, adherence_by_week
 
-        with time_machine.travel(ams(2027, 3, 23, 12, 0)), django_assert_num_queries(2):
+        with time_machine.travel(ams(*self.ASKED)), django_assert_num_queries(2):
             adherence_by_programme([history.pk])
             adherence_by_week(history.pk)
 
