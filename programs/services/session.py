@@ -68,13 +68,23 @@ class LogResult:
     outcome: str  # "created", "updated" or "unchanged"
 
 
-def _canonical(data: dict[str, Any]) -> dict[str, Any]:
-    """The body in one stable form (UTC times, sorted exercises) for hashing and history."""
+def _offset_minutes(moment: datetime) -> int:
+    return int(moment.utcoffset().total_seconds() // 60)
+
+
+def _canonical(data: dict[str, Any], *, with_offset: bool = True) -> dict[str, Any]:
+    """The body in one stable form (UTC times and the offset given, sorted exercises) for
+    hashing and history. ``with_offset=False`` gives the form of logs stored before the
+    offset was kept, so that their replays still match."""
     body = {field: data.get(field) for field in LOG_FIELDS}
     body["skip_reason"] = body["skip_reason"] or ""
     body["note"] = body["note"] or ""
     body["planned_session"] = str(data["planned_session"]) if data.get("planned_session") else None
     body["performed_at"] = data["performed_at"].astimezone(UTC).isoformat()
+    if with_offset:
+        body["performed_offset_minutes"] = data.get(
+            "performed_offset_minutes", _offset_minutes(data["performed_at"])
+        )
     body["exercises"] = sorted(
         (
             {"programme_exercise": item["programme_exercise"]}
@@ -249,6 +259,7 @@ def _snapshot(log: SessionLog) -> dict[str, Any]:
             **{field: getattr(log, field) for field in LOG_FIELDS},
             "planned_session": log.planned_session_id,
             "performed_at": log.performed_at,
+            "performed_offset_minutes": log.performed_offset_minutes,
             "exercises": [
                 {"programme_exercise": item.programme_exercise_id}
                 | {field: getattr(item, field) for field in EXERCISE_DONE_FIELDS}
@@ -296,7 +307,7 @@ def session_log_upsert(*, patient: Patient, log_id: UUID, data: dict[str, Any]) 
     if stored is not None:
         if stored.patient_id != patient.pk:
             raise NotFoundError(_("Session log not found."))
-        if stored.body_hash == digest:
+        if _is_replay(stored, data, digest):
             return LogResult(log=stored, outcome="unchanged")
     resolved = _resolve(patient, data)
     if stored is not None:
@@ -308,6 +319,7 @@ def session_log_upsert(*, patient: Patient, log_id: UUID, data: dict[str, Any]) 
         programme=programme,
         planned_session=planned,
         performed_at=data["performed_at"],
+        performed_offset_minutes=body["performed_offset_minutes"],
         body_hash=digest,
         **{field: body[field] for field in LOG_FIELDS},
     )
@@ -329,6 +341,16 @@ def session_log_upsert(*, patient: Patient, log_id: UUID, data: dict[str, Any]) 
     return LogResult(log=log, outcome="created")
 
 
+def _is_replay(log: SessionLog, data: dict[str, Any], digest: str) -> bool:
+    """The same body as stored. A log stored before offsets were kept has the hash of the
+    body without it."""
+    if log.body_hash == digest:
+        return True
+    return log.performed_offset_minutes is None and log.body_hash == _digest(
+        _canonical(data, with_offset=False)
+    )
+
+
 def _locked(log_id: UUID) -> SessionLog | None:
     return (
         SessionLog.objects.select_for_update().select_related("programme").filter(pk=log_id)
@@ -345,7 +367,7 @@ def _update(
 ) -> LogResult:
     if log is None or log.patient_id != patient.pk:
         raise NotFoundError(_("Session log not found."))
-    if log.body_hash == digest:
+    if _is_replay(log, data, digest):
         return LogResult(log=log, outcome="unchanged")
     if timezone.now() > _lock_deadline(log):
         raise ConflictError(
@@ -361,6 +383,7 @@ def _update(
     log.planned_session = planned
     log.programme = programme
     log.performed_at = data["performed_at"]
+    log.performed_offset_minutes = body["performed_offset_minutes"]
     for field in LOG_FIELDS:
         setattr(log, field, body[field])
     log.body_hash = digest

@@ -66,6 +66,77 @@ class TestPut:
         assert first.json()["editable_until"].startswith("2027-03-11T19:00")
         assert SessionLog.objects.count() == 1
 
+    def test_performed_at_comes_back_with_the_offset_the_app_sent(self, world, march):
+        session = on(march, 2027, 3, 4)
+        log_id = uuid.uuid4()
+        url = f"/api/v1/me/session-logs/{log_id}/"
+        # 17:10 UTC, done on a trip in India: the app's clock said 22:40 (+05:30).
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            client = world.client("owner")
+            created = client.put(
+                url, log_body(session, performed_at="2027-03-04T22:40:00+05:30"), format="json"
+            )
+            read = client.get(url).json()
+            listed = client.get("/api/v1/me/session-logs/").json()["results"][0]
+            # The same moment with another offset is another body: an update, kept in history.
+            moved = client.put(
+                url, log_body(session, performed_at="2027-03-04T17:10:00+00:00"), format="json"
+            )
+        assert created.status_code == 201
+        assert created.json()["performed_at"] == "2027-03-04T22:40:00+05:30"
+        assert read["performed_at"] == listed["performed_at"] == "2027-03-04T22:40:00+05:30"
+        assert (moved.status_code, moved.json()["revision"]) == (200, 2)
+        assert moved.json()["performed_at"] == "2027-03-04T17:10:00+00:00"
+        log = SessionLog.objects.get(pk=log_id)
+        assert log.performed_offset_minutes == 0
+        assert log.revisions.get().body["performed_offset_minutes"] == 330
+
+    @pytest.mark.parametrize("moment", ["2027-03-04T18:10:00+15:00", "2027-03-04T18:10:00-14:30"])
+    def test_an_offset_no_clock_uses_is_a_400(self, world, march, moment):
+        with time_machine.travel(ams(2027, 3, 5, 19, 0)):
+            response = world.client("owner").put(
+                f"/api/v1/me/session-logs/{uuid.uuid4()}/",
+                log_body(on(march, 2027, 3, 4), performed_at=moment),
+                format="json",
+            )
+        assert response.status_code == 400, response.json()
+        assert list(response.json()["error"]["fields"]) == ["performed_at"]
+
+    def test_a_log_stored_before_offsets_were_kept_still_replays(self, world, march):
+        import hashlib
+        import json
+
+        session = on(march, 2027, 3, 4)
+        log_id = uuid.uuid4()
+        url = f"/api/v1/me/session-logs/{log_id}/"
+        body = log_body(session)
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            world.client("owner").put(url, body, format="json")
+        # As such a log was stored: no offset, the hash of the body without it.
+        before = {
+            "status": "completed",
+            "skip_reason": "",
+            "exertion": None,
+            "pain_before": 2,
+            "pain_during_max": 4,
+            "pain_next_morning": None,
+            "note": "Ging goed.",
+            "planned_session": str(session.pk),
+            "performed_at": "2027-03-04T17:10:00+00:00",
+            "exercises": [],
+        }
+        SessionLog.objects.filter(pk=log_id).update(
+            performed_offset_minutes=None,
+            body_hash=hashlib.sha256(json.dumps(before, sort_keys=True).encode()).hexdigest(),
+        )
+        with time_machine.travel(ams(2027, 3, 20, 9, 0)):  # locked by now
+            replay = world.client("owner").put(url, body, format="json")
+        assert replay.status_code == 200, replay.json()
+        assert (replay.json()["revision"], replay.json()["performed_at"]) == (
+            1,
+            "2027-03-04T18:10:00+01:00",
+        )
+
     def test_next_morning_pain_arrives_later_as_an_update(self, world, march):
         session = on(march, 2027, 3, 4)
         url = f"/api/v1/me/session-logs/{uuid.uuid4()}/"
@@ -97,6 +168,7 @@ class TestPut:
             ({"exertion": 10**15}, "exertion"),
             ({"performed_at": "2027-03-04T18:10:00"}, "performed_at"),
             ({"performed_at": "yesterday"}, "performed_at"),
+            ({"performed_at": "9999-12-31T23:59:59-14:00"}, "performed_at"),
             ({"status": "done"}, "status"),
             ({"status": "skipped"}, "skip_reason"),
             ({"skip_reason": "pain"}, "skip_reason"),
