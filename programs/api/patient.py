@@ -50,6 +50,7 @@ from programs.permissions import IsPatient, require_patient
 from programs.selectors.audit import access_log_for_patient
 from programs.selectors.outcome import questionnaires_due
 from programs.selectors.programme import (
+    latest_programme_of,
     programme_sessions,
     programmes_with_phases,
     running_programme_of,
@@ -449,12 +450,16 @@ class MyAdherenceView(APIView):
     @extend_schema(
         tags=["patient"],
         summary="My adherence: overall and per programme week (DOMAIN.md §4)",
+        description=(
+            "Of the running programme or, when none runs, of the most recent one (completed or "
+            "ended). 404 `no_programme` when there has never been one."
+        ),
         responses={200: AdherenceSerializer},
     )
     def get(self, request):
-        programme = running_programme_of(user=request.user, with_phases=False, with_summary=False)
+        programme = latest_programme_of(user=request.user)
         if programme is None:
-            raise NotFoundError(_("You have no running programme."), code="no_running_programme")
+            raise NotFoundError(_("You have no programme yet."), code="no_programme")
         access_log_record(
             request=request,
             patients=[programme.patient_id],

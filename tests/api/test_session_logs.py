@@ -764,6 +764,22 @@ class TestAdherence:
             body = world.client("owner").get("/api/v1/me/adherence/").json()
         assert (body["due"], body["done"]) == (2, 1)
 
+    def test_after_the_programme_ended_the_patient_still_sees_its_figures(self, world, history):
+        from programs.services.programme import programme_end
+
+        with time_machine.travel(ams(*self.ASKED)):
+            before = world.client("owner").get("/api/v1/me/adherence/").json()
+            programme_end(actor=world.physio.user, programme=history, reason="surgery_referral")
+            response = world.client("owner").get("/api/v1/me/adherence/")
+            never = world.client("other_patient").get("/api/v1/me/adherence/")
+        assert response.status_code == 200, response.json()
+        after = response.json()
+        assert after["programme"] == str(history.pk)
+        assert {k: v for k, v in after.items() if k != "as_of"} == {
+            k: v for k, v in before.items() if k != "as_of"
+        }
+        assert (never.status_code, never.json()["error"]["code"]) == (404, "no_programme")
+
     def test_adherence_access_matrix(self, world, march):
         expected = {
             "owner": 200,
