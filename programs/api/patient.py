@@ -316,7 +316,8 @@ class SyncView(APIView):
             "Each log is saved on its own: valid items are saved even when others are not, and "
             "each has a result with the status it would have had alone. `changes` holds the "
             "programmes, sessions and logs changed on the server since `cursor` (all of the "
-            "running programme when no cursor is given), and tombstones for deleted sessions. "
+            "running programme, its sessions and logs, when no cursor is given), and "
+            "tombstones for deleted sessions. "
             "Keep the returned cursor for the next sync; recent changes may come twice."
         ),
         request=SyncRequestSerializer,

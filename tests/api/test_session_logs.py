@@ -356,6 +356,21 @@ class TestSync:
         assert len(body["changes"]["sessions"]) == 24
         assert body["cursor"] >= 0
 
+    def test_a_reinstalled_app_gets_its_logs_back_on_the_first_sync(self, world, march):
+        logged = [uuid.uuid4(), uuid.uuid4()]
+        with time_machine.travel(ams(2027, 3, 5, 9, 0)):
+            for log_id, day in zip(logged, (1, 4), strict=True):
+                world.client("owner").put(
+                    f"/api/v1/me/session-logs/{log_id}/",
+                    log_body(on(march, 2027, 3, day), performed_at=f"2027-03-0{day}T18:05:00Z"),
+                    format="json",
+                )
+        with time_machine.travel(ams(2027, 3, 9, 9, 0)):
+            mine = world.client("owner").post("/api/v1/me/sync/", {}, format="json").json()
+            theirs = world.client("other_patient").post("/api/v1/me/sync/", {}, format="json")
+        assert {log["id"] for log in mine["changes"]["session_logs"]} == {str(i) for i in logged}
+        assert theirs.json()["changes"]["session_logs"] == []
+
     def test_the_cursor_brings_what_the_physiotherapist_changed(self, world, march):
         with time_machine.travel(ams(2027, 3, 2, 9, 0)):
             cursor = (
