@@ -2,11 +2,13 @@
 attendance, adherence (with a hand-worked example), and the access matrix."""
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from programs.models import Attendance, SessionLog, SessionStatus
 from programs.services.programme import programme_update_schedule, session_reschedule
@@ -859,3 +861,72 @@ def test_physio_session_logs_access_matrix(world, march):
             "anonymous": 401,
         },
     )
+
+
+class TestQueryCounts:
+    """Log lists and the sync answer cost the same number of queries for 1 log as for 20."""
+
+    @pytest.fixture
+    def logs(self, world, march):
+        """The owner has logged 1 session, the other patient (same start) 20."""
+        with time_machine.travel(ams(2027, 2, 26, 9, 0), tick=False):
+            theirs = enrol(world.other_patient, world.physio, start_date=ams(2027, 3, 1).date())
+        for patient, programme, count in (
+            (world.owner, march, 1),
+            (world.other_patient, theirs, 20),
+        ):
+            for session in programme.sessions.order_by("scheduled_at")[:count]:
+                with time_machine.travel(session.scheduled_at + timedelta(hours=1)):
+                    session_log_upsert(
+                        patient=patient,
+                        log_id=uuid.uuid4(),
+                        data={
+                            "planned_session": session.pk,
+                            "performed_at": session.scheduled_at,
+                            "status": "completed",
+                            "pain_before": 2,
+                        },
+                    )
+        return {"owner": march, "other_patient": theirs}
+
+    def count(self, world, actor, method, url, data=None):
+        with time_machine.travel(ams(2027, 6, 1, 9, 0)):
+            client = world.client(actor)
+            getattr(client, method)(url, data, format="json")  # warm: sessions, caches
+            with CaptureQueriesContext(connection) as captured:
+                response = getattr(client, method)(url, data, format="json")
+        assert response.status_code == 200, response.json()
+        return len(captured), response.json()
+
+    def test_my_session_logs(self, world, logs):
+        one, body_one = self.count(world, "owner", "get", "/api/v1/me/session-logs/")
+        many, body_many = self.count(world, "other_patient", "get", "/api/v1/me/session-logs/")
+        assert (body_one["count"], body_many["count"]) == (1, 20)
+        assert one == many
+
+    def test_the_physiotherapists_session_logs(self, world, logs):
+        one, body_one = self.count(
+            world, "physio", "get", f"/api/v1/physio/programmes/{logs['owner'].pk}/session-logs/"
+        )
+        many, body_many = self.count(
+            world,
+            "physio",
+            "get",
+            f"/api/v1/physio/programmes/{logs['other_patient'].pk}/session-logs/",
+        )
+        assert (body_one["count"], body_many["count"]) == (1, 20)
+        assert one == many
+
+    @pytest.mark.parametrize("cursor", [None, 0])
+    def test_the_sync_answer(self, world, logs, cursor):
+        data = {} if cursor is None else {"cursor": cursor}
+        one, body_one = self.count(world, "owner", "post", "/api/v1/me/sync/", data)
+        many, body_many = self.count(world, "other_patient", "post", "/api/v1/me/sync/", data)
+        assert (
+            len(body_one["changes"]["session_logs"]),
+            len(body_many["changes"]["session_logs"]),
+        ) == (
+            1,
+            20,
+        )
+        assert one == many
