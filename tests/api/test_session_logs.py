@@ -342,6 +342,45 @@ class TestSync:
         # Nothing of the refused item stayed behind (its rows, its history, its alerts).
         assert not SessionLog.objects.filter(planned_session=on(march, 2027, 3, 4)).exists()
 
+    def test_another_patients_real_log_and_session_are_404s_and_untouched(self, world, march):
+        with time_machine.travel(ams(2027, 2, 26, 9, 0), tick=False):
+            theirs = enrol(world.other_patient, world.physio, start_date=ams(2027, 3, 1).date())
+        their_log = uuid.uuid4()
+        their_session = on(theirs, 2027, 3, 4)
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            session_log_upsert(
+                patient=world.other_patient,
+                log_id=their_log,
+                data={
+                    "planned_session": their_session.pk,
+                    "performed_at": their_session.scheduled_at,
+                    "status": "completed",
+                    "note": "van mij",
+                },
+            )
+        on_their_log = log_body(on(march, 2027, 3, 4), id=str(their_log), note="overschreven")
+        on_their_session = log_body(
+            their_session, id=str(uuid.uuid4()), planned_session=str(their_session.pk)
+        )
+        mine = log_body(on(march, 2027, 3, 8), id=str(uuid.uuid4()))
+        with time_machine.travel(ams(2027, 3, 9, 9, 0)):
+            response = world.client("owner").post(
+                "/api/v1/me/sync/",
+                {"session_logs": [on_their_log, on_their_session, mine]},
+                format="json",
+            )
+        results = response.json()["results"]
+        assert [(r["status"], r["outcome"]) for r in results] == [
+            (404, "error"),
+            (404, "error"),
+            (201, "created"),
+        ]
+        stored = SessionLog.objects.get(pk=their_log)
+        assert (stored.patient, stored.note, stored.revision) == (world.other_patient, "van mij", 1)
+        assert SessionLog.objects.filter(planned_session=their_session).count() == 1
+        assert not SessionLog.objects.filter(pk=on_their_session["id"]).exists()
+        assert SessionLog.objects.filter(patient=world.owner).count() == 1
+
     def test_more_than_100_logs_is_refused_whole(self, world, march):
         logs = [log_body(on(march, 2027, 3, 4), id=str(uuid.uuid4())) for _ in range(101)]
         response = world.client("owner").post(

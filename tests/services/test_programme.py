@@ -1,6 +1,6 @@
 """Enrolment and changes to a programme (DOMAIN.md §1)."""
 
-from datetime import date, time, timedelta
+from datetime import UTC, date, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -61,6 +61,21 @@ class TestEnrolment:
         sessions = live_sessions(programme)
         assert len(sessions) == 36
         assert sum(s.supervised for s in sessions) == 24
+
+    def test_18_00_stays_18_00_across_the_october_clock_change(self, world):
+        # Summer time ends on Sunday 31 October 2027: 18:00 is 16:00 UTC before, 17:00 after.
+        with time_machine.travel(datetime_ams(2027, 10, 20, 9, 0), tick=False):
+            programme = enrol(
+                world.owner, world.physio, start_date=date(2027, 10, 25), weekdays=[0, 3]
+            )
+        first = list(programme.sessions.order_by("scheduled_at")[:3])
+        assert [s.local_date for s in first] == [
+            date(2027, 10, 25),
+            date(2027, 10, 28),
+            date(2027, 11, 1),
+        ]
+        assert [s.scheduled_at.astimezone(UTC).hour for s in first] == [16, 16, 17]
+        assert {local(s.scheduled_at).time() for s in programme.sessions.all()} == {time(18, 0)}
 
     def test_the_template_is_copied_so_template_edits_never_reach_the_programme(self, world):
         template = ProgrammeTemplate.objects.get(slug=HIP_TEMPLATE)

@@ -341,3 +341,35 @@ def test_two_identical_requests_at_the_same_moment_give_one_record(world):
     assert sorted(outcomes) == ["created", "unchanged", "unchanged", "unchanged"]
     assert SessionLog.objects.filter(pk=log_id).count() == 1
     assert SessionLog.objects.get(pk=log_id).exercises.count() == 7
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_ids_for_one_session_at_the_same_moment_give_one_log_and_a_409(world):
+    with time_machine.travel(ams(2027, 2, 26, 9, 0), tick=False):
+        march = enrol(world.owner, world.physio, start_date=ams(2027, 3, 1).date())
+    session = session_on(march, ams(2027, 3, 4).date())
+    outcomes, errors = [], []
+    barrier = threading.Barrier(2)
+
+    def upsert():
+        try:
+            barrier.wait()
+            outcomes.append(
+                session_log_upsert(
+                    patient=world.owner, log_id=uuid.uuid4(), data=body(session)
+                ).outcome
+            )
+        except ConflictError as exc:
+            errors.append(exc.code)
+        finally:
+            connection.close()
+
+    with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+        threads = [threading.Thread(target=upsert) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert (outcomes, errors) == (["created"], ["session_already_logged"])
+    assert SessionLog.objects.filter(planned_session=session).count() == 1
