@@ -40,7 +40,16 @@ def test_caseload_lists_the_practice_and_links_to_patients(world, client, flare)
 
 
 def test_patient_page_draws_charts_and_lists_alerts(world, client, flare):
+    from programs.services.session import attendance_register
+
     with time_machine.travel(datetime(2027, 3, 2, 9, tzinfo=AMS)):
+        # The supervised Monday the patient logged: done (a good week 1) once attended.
+        attendance_register(
+            actor=world.physio.user,
+            session=flare.programme.sessions.order_by("scheduled_at").first(),
+            status="attended",
+            therapist=world.physio,
+        )
         client.force_login(world.physio.user)
         html = client.get(
             f"/dashboard/patients/{world.owner.pk}/", HTTP_ACCEPT_LANGUAGE="en"

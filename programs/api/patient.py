@@ -1,7 +1,9 @@
 """The patient's own API (`/api/v1/me/...`)."""
 
+import logging
 from datetime import date
 
+from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -29,7 +31,7 @@ from programs.api.shared import (
     outcomes_payload,
     query_flag,
 )
-from programs.errors import NotFoundError, ValidationFailed
+from programs.errors import ApplicationError, ConflictError, NotFoundError, ValidationFailed
 from programs.models import (
     AccessAction,
     AccessLogEntry,
@@ -49,6 +51,7 @@ from programs.permissions import IsPatient, require_patient
 from programs.selectors.audit import access_log_for_patient
 from programs.selectors.outcome import questionnaires_due
 from programs.selectors.programme import (
+    latest_programme_of,
     programme_sessions,
     programmes_with_phases,
     running_programme_of,
@@ -64,6 +67,8 @@ from programs.services.outcome import (
 from programs.services.reimbursement import allowance_for
 from programs.services.reminder import device_register, device_remove, reminder_settings_update
 from programs.services.session import session_log_upsert
+
+logger = logging.getLogger(__name__)
 
 
 class AccessLogEntrySerializer(serializers.ModelSerializer):
@@ -266,12 +271,15 @@ class SyncRequestSerializer(serializers.Serializer):
         allow_null=True,
         help_text="From the previous sync; empty the first time.",
     )
+    # Any JSON per item: each is validated on its own and a bad one (not even an object) is
+    # that item's error, so one broken log never holds back the others.
     session_logs = serializers.ListField(
-        child=serializers.DictField(),
+        child=serializers.JSONField(allow_null=True),
         required=False,
         max_length=100,
         default=list,
-        help_text="Up to 100 logs, each as for PUT /me/session-logs/{id}/ plus its `id`.",
+        help_text="Up to 100 logs, each an object as for PUT /me/session-logs/{id}/ plus its "
+        "`id`; an invalid item gets its own error in `results`.",
     )
 
 
@@ -309,7 +317,8 @@ class SyncView(APIView):
             "Each log is saved on its own: valid items are saved even when others are not, and "
             "each has a result with the status it would have had alone. `changes` holds the "
             "programmes, sessions and logs changed on the server since `cursor` (all of the "
-            "running programme when no cursor is given), and tombstones for deleted sessions. "
+            "running programme, its sessions and logs, when no cursor is given), and "
+            "tombstones for deleted sessions. "
             "Keep the returned cursor for the next sync; recent changes may come twice."
         ),
         request=SyncRequestSerializer,
@@ -323,14 +332,17 @@ class SyncView(APIView):
         written = []
         for index, raw in enumerate(batch.validated_data["session_logs"]):
             item = SyncLogItemSerializer(data=raw)
-            log_id = raw.get("id") if isinstance(raw.get("id"), str) else None
+            log_id = raw.get("id") if isinstance(raw, dict) else None
+            log_id = log_id if isinstance(log_id, str) else None
             try:
-                item.is_valid(raise_exception=True)
-                values = dict(item.validated_data)
-                log_id = values.pop("id")
-                result = session_log_upsert(patient=patient, log_id=log_id, data=values)
+                # Each item in its own transaction: a failure undoes that item alone.
+                with transaction.atomic():
+                    item.is_valid(raise_exception=True)
+                    values = dict(item.validated_data)
+                    log_id = values.pop("id")
+                    result = session_log_upsert(patient=patient, log_id=log_id, data=values)
             except Exception as exc:  # reported per item, as the item alone would have been
-                error = as_application_error(exc)
+                error = _sync_item_error(exc, index)
                 if error is None:
                     raise
                 results.append(
@@ -376,6 +388,35 @@ class SyncView(APIView):
         )
 
 
+def _sync_item_error(exc: Exception, index: int) -> ApplicationError | None:
+    """The error of one sync item. Errors of ours and of validation are what the item alone
+    would have answered. A database refusal we did not foresee (a constraint) is this item's
+    409, and a value it cannot store its 400, so the app stops resending it while the other
+    items are saved. Any other database error (unreachable, say) fails the whole sync, which
+    the app retries; anything else is a bug: logged, and reported as this item's 500."""
+    error = as_application_error(exc)
+    if error is not None:
+        return error
+    if isinstance(exc, IntegrityError):
+        logger.warning("sync item %s refused by the database: %s", index, exc)
+        return ConflictError(
+            _("This log conflicts with data already stored; it was not saved."),
+            code="conflict",
+        )
+    if isinstance(exc, DataError):
+        logger.warning("sync item %s not storable: %s", index, exc)
+        return ValidationFailed(_("A value in this log cannot be stored."), code="invalid")
+    if isinstance(exc, DatabaseError):
+        return None
+    logger.exception("sync item %s failed", index)
+    error = ApplicationError(
+        _("Something went wrong on our side with this log. It has been logged."),
+        code="server_error",
+    )
+    error.status_code = 500
+    return error
+
+
 def sync_changes_payload(*, patient, changes, skip_logs: set) -> dict:
     """Serialize a ChangeSet: programmes with phases, sessions with the exercises due, logs."""
     session_programmes = dict(
@@ -411,12 +452,16 @@ class MyAdherenceView(APIView):
     @extend_schema(
         tags=["patient"],
         summary="My adherence: overall and per programme week (DOMAIN.md §4)",
+        description=(
+            "Of the running programme or, when none runs, of the most recent one (completed or "
+            "ended). 404 `no_programme` when there has never been one."
+        ),
         responses={200: AdherenceSerializer},
     )
     def get(self, request):
-        programme = running_programme_of(user=request.user, with_phases=False, with_summary=False)
+        programme = latest_programme_of(user=request.user)
         if programme is None:
-            raise NotFoundError(_("You have no running programme."), code="no_running_programme")
+            raise NotFoundError(_("You have no programme yet."), code="no_programme")
         access_log_record(
             request=request,
             patients=[programme.patient_id],

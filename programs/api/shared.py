@@ -1,6 +1,7 @@
 """Serializers both audiences share: exercises, doses, phases, programmes, sessions."""
 
 from datetime import UTC, datetime, timedelta
+from datetime import timezone as dt_timezone
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from rest_framework import serializers
 from programs.api.schema import NULLABLE_DATETIME
 from programs.errors import ValidationFailed
 from programs.models import (
+    MAX_OFFSET_MINUTES,
     Exercise,
     ExerciseKind,
     Instrument,
@@ -331,6 +333,31 @@ class OffsetDateTimeField(serializers.DateTimeField):
         return moment
 
 
+class ClientOffsetDateTimeField(OffsetDateTimeField):
+    """As OffsetDateTimeField, but the moment keeps the offset the app sent (instead of being
+    converted to the server's zone), so that it can be stored and shown again with it."""
+
+    default_error_messages = {
+        "offset_range": _("Give a UTC offset in whole minutes, between -14:00 and +14:00."),
+    }
+
+    def enforce_timezone(self, value):
+        if timezone.is_aware(value):
+            try:
+                value.astimezone(UTC)  # 9999-12-31T23:00-14:00 lies beyond the calendar
+            except OverflowError:
+                self.fail("overflow")
+            return value
+        return super().enforce_timezone(value)
+
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)
+        offset = moment.utcoffset()
+        if offset.total_seconds() % 60 or abs(offset) > timedelta(minutes=MAX_OFFSET_MINUTES):
+            self.fail("offset_range")
+        return moment
+
+
 class LogExerciseInputSerializer(serializers.Serializer):
     programme_exercise = serializers.IntegerField(
         min_value=1, max_value=2**31 - 1, help_text="Id of the prescription (from the session)."
@@ -358,7 +385,9 @@ class SessionLogInputSerializer(serializers.Serializer):
     planned_session = serializers.UUIDField(
         required=False, allow_null=True, help_text="Empty for an extra session."
     )
-    performed_at = OffsetDateTimeField()
+    performed_at = ClientOffsetDateTimeField(
+        help_text="When it was done, with the device's UTC offset (kept and sent back)."
+    )
     status = serializers.ChoiceField(choices=LogStatus.choices)
     skip_reason = serializers.ChoiceField(
         choices=SkipReason.choices, required=False, allow_blank=True
@@ -438,7 +467,11 @@ class SessionLogSerializer(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.DATETIME)
     def get_performed_at(self, log: SessionLog) -> str:
-        return _local_iso(log.performed_at, log.programme.time_zone)
+        """With the UTC offset the app sent; older logs in the programme's time zone."""
+        if log.performed_offset_minutes is None:
+            return _local_iso(log.performed_at, log.programme.time_zone)
+        offset = dt_timezone(timedelta(minutes=log.performed_offset_minutes))
+        return log.performed_at.astimezone(offset).isoformat()
 
     @extend_schema_field(OpenApiTypes.DATETIME)
     def get_editable_until(self, log: SessionLog) -> str:

@@ -61,6 +61,7 @@ from programs.models.reminder import (
     ReminderPreference,
 )
 from programs.models.session import (
+    MAX_OFFSET_MINUTES,
     PAIN_FIELDS,
     Attendance,
     AttendanceRevision,
@@ -77,6 +78,7 @@ from programs.models.session import (
 
 __all__ = [
     "DEFAULT_TIME_ZONE",
+    "MAX_OFFSET_MINUTES",
     "OPEN_STATUSES",
     "PAIN_FIELDS",
     "RUNNING_STATUSES",

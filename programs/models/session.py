@@ -14,6 +14,8 @@ from programs.models.people import Patient, Physiotherapist, Practice
 from programs.models.programme import PlannedSession, Programme, ProgrammeExercise
 
 PAIN_FIELDS = ("pain_before", "pain_during_max", "pain_next_morning")
+# Clock offsets in use lie within 14 hours of UTC (UTC-12:00 to UTC+14:00).
+MAX_OFFSET_MINUTES = 14 * 60
 
 
 class LogStatus(models.TextChoices):
@@ -63,6 +65,12 @@ class SessionLog(TimestampedModel):
         verbose_name=_("planned session"),
     )
     performed_at = models.DateTimeField(_("performed at"))
+    # The UTC offset the app gave with performed_at (minutes east of UTC): stored as UTC, the
+    # moment is shown again as the patient's device saw it. Empty for logs from before it was
+    # kept (they are shown in the programme's time zone).
+    performed_offset_minutes = models.SmallIntegerField(
+        _("UTC offset of the time performed (minutes)"), null=True, blank=True
+    )
     status = models.CharField(_("status"), max_length=10, choices=LogStatus.choices)
     skip_reason = models.CharField(
         _("reason for skipping"), max_length=10, choices=SkipReason.choices, blank=True
@@ -100,6 +108,14 @@ class SessionLog(TimestampedModel):
             models.CheckConstraint(
                 condition=~Q(status=LogStatus.SKIPPED) | ~Q(skip_reason=""),
                 name="sessionlog_skip_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(performed_offset_minutes__isnull=True)
+                | Q(
+                    performed_offset_minutes__gte=-MAX_OFFSET_MINUTES,
+                    performed_offset_minutes__lte=MAX_OFFSET_MINUTES,
+                ),
+                name="sessionlog_performed_offset_range",
             ),
             _range("exertion", 0, 10),
             _range("pain_before", 0, 10),

@@ -2,13 +2,16 @@
 
 - Due: planned sessions whose time has come, not cancelled and not on hold (a paused programme
   has nothing due; sessions the practice cancelled do not count).
-- Done: a supervised session the physiotherapist registered as attended; otherwise a log
-  "completed", or "partial" with at least half of the prescribed sets done. A supervised
-  session registered as a no-show is not done, whatever was logged.
+- Done: a supervised session when the physiotherapist registered it as attended ("Supervised
+  sessions count as done when the physiotherapist registers attendance"), and only then: the
+  patient's own log of it does not make it done (a no-show, or nothing registered yet, is not
+  done whatever was logged). A home session when logged "completed", or "partial" with at
+  least half of its prescribed sets done.
 - Exercise adherence: sets done (at most the prescribed number per exercise) over sets
   prescribed, over the due sessions. A logged session keeps the prescription it was logged
-  against; an unlogged one counts the current prescription of its week. A session attended,
-  or logged as completed without detail, counts all its prescribed sets.
+  against; an unlogged one counts the current prescription of its week. A supervised session
+  counts sets only when attended: the sets logged, or all its prescribed sets without a
+  detailed log. A home session logged as completed without detail counts all its sets.
 """
 
 from collections.abc import Iterable
@@ -24,7 +27,6 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -95,22 +97,23 @@ def due_sessions(now: datetime | None = None) -> QuerySet[PlannedSession]:
         )
         .annotate(
             done=Case(
-                When(attendance_status=AttendanceStatus.ATTENDED, then=Value(1)),
-                When(attendance_status=AttendanceStatus.NO_SHOW, then=Value(0)),
+                When(supervised=True, attendance_status=AttendanceStatus.ATTENDED, then=Value(1)),
+                When(supervised=True, then=Value(0)),
                 When(log_status=LogStatus.COMPLETED, then=Value(1)),
                 When(log_status=LogStatus.PARTIAL, half_sets_done=True, then=Value(1)),
                 default=Value(0),
                 output_field=IntegerField(),
             ),
             sets_done=Case(
-                When(attendance_status=AttendanceStatus.NO_SHOW, then=Value(0)),
                 When(
-                    Q(attendance_status=AttendanceStatus.ATTENDED) & Q(sets_logged__isnull=True),
-                    then=F("sets_prescribed"),
+                    supervised=True,
+                    attendance_status=AttendanceStatus.ATTENDED,
+                    then=Coalesce(F("sets_logged"), F("sets_prescribed")),
                 ),
+                When(supervised=True, then=Value(0)),
                 When(
-                    Q(log_status=LogStatus.COMPLETED) & Q(sets_logged__isnull=True),
-                    then=F("sets_prescribed"),
+                    log_status=LogStatus.COMPLETED,
+                    then=Coalesce(F("sets_logged"), F("sets_prescribed")),
                 ),
                 default=Coalesce(F("sets_logged"), Value(0)),
                 output_field=IntegerField(),

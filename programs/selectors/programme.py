@@ -1,7 +1,19 @@
 from datetime import date
 from uuid import UUID
 
-from django.db.models import Count, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from programs.models import (
     RUNNING_STATUSES,
@@ -85,6 +97,20 @@ def running_programme_of(
     if with_phases:
         programmes = programmes.prefetch_related(_phases_prefetch())
     return programmes.first()
+
+
+def latest_programme_of(*, user: User) -> Programme | None:
+    """The patient's running programme, else their most recent one (completed or ended):
+    what they did stays theirs to see."""
+    patient = patient_of(user)
+    if patient is None:
+        return None
+    running_first = Case(When(status__in=RUNNING_STATUSES, then=Value(0)), default=Value(1))
+    return (
+        Programme.objects.filter(patient=patient)
+        .order_by(running_first, "-start_date", "-created_at")
+        .first()
+    )
 
 
 def programmes_with_phases(*, patient, programme_ids) -> QuerySet[Programme]:

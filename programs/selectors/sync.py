@@ -50,13 +50,17 @@ def changes_since(
     now = now or timezone.now()
     settle = now - timedelta(seconds=settings.SYNC_OVERLAP_SECONDS)
     if cursor is None:
-        # First sync: the running programme and all its sessions; the cursor starts at the
-        # settled end of the feed.
+        # First sync (a new or reinstalled app): the running programme, all its sessions and
+        # the patient's logs of it, so no history is lost; the cursor starts at the settled
+        # end of the feed.
         programme = Programme.objects.filter(patient=patient, status__in=RUNNING_STATUSES).first()
         changes = ChangeSet(cursor=_settled_max(patient, settle) or 0, has_more=False)
         if programme is not None:
             changes.programme_ids = [programme.pk]
             changes.session_ids = list(programme.sessions.values_list("pk", flat=True))
+            changes.session_log_ids = list(
+                programme.session_logs.filter(patient=patient).values_list("pk", flat=True)
+            )
         return changes
 
     rows = list(

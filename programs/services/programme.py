@@ -40,6 +40,9 @@ from programs.services.sync import sync_changes_record
 
 # How far back a physiotherapist may date a start or a pause (registering it afterwards).
 MAX_BACKDATE = timedelta(days=28)
+# How far ahead a start, a resumption or a moved session may lie: plans beyond a year are
+# typing errors (and dates near the end of the calendar cannot be planned at all).
+MAX_AHEAD = timedelta(days=365)
 UNSET = object()
 
 
@@ -70,6 +73,10 @@ def _record(
         ids=deleted_sessions,
         deleted=True,
     )
+
+
+def _too_far_ahead():
+    return _("This lies more than a year ahead.")
 
 
 def _local_today(programme: Programme) -> date:
@@ -165,6 +172,8 @@ def programme_enrol(
         raise ValidationFailed(
             fields={"start_date": (_("The start date lies too far in the past."), "too_early")}
         )
+    if start_date > now.astimezone(zone).date() + MAX_AHEAD:
+        raise ValidationFailed(fields={"start_date": (_too_far_ahead(), "too_late")})
 
     _lock_patient(patient)
     for running in Programme.objects.filter(patient=patient, status__in=RUNNING_STATUSES):
@@ -268,6 +277,32 @@ def _unrecorded(sessions):
     """Sessions without a log or an attendance: only these may move, be put on hold or be
     cancelled; what happened stays where it happened."""
     return sessions.filter(logs__isnull=True, attendance__isnull=True)
+
+
+def _release_recorded(programme: Programme) -> list:
+    """Sessions on hold that were logged or attended meanwhile (the patient exercised during
+    the pause) took place where they are: they go back to scheduled on their own day, and are
+    neither moved nor cancelled. Returns their ids."""
+    on_hold = programme.sessions.filter(status=SessionStatus.ON_HOLD)
+    ids = list(
+        on_hold.exclude(pk__in=_unrecorded(on_hold).values("pk")).values_list("pk", flat=True)
+    )
+    if not ids:
+        return ids
+    try:
+        with transaction.atomic():
+            PlannedSession.objects.filter(pk__in=ids).update(
+                status=SessionStatus.SCHEDULED, updated_at=timezone.now()
+            )
+    except IntegrityError as exc:  # another session was moved onto its day during the pause
+        raise ConflictError(
+            _(
+                "A session that took place during the pause shares its day with another "
+                "session: move that one first."
+            ),
+            code="day_taken",
+        ) from exc
+    return ids
 
 
 def _movable_sessions(programme: Programme, *, after: datetime):
@@ -468,6 +503,13 @@ def session_reschedule(
             _("Only a scheduled session that has not started can be moved."),
             code="session_not_movable",
         )
+    today = _local_today(programme)
+    if local_date < today:
+        raise ValidationFailed(
+            fields={"date": (_("The new time lies in the past."), "in_the_past")}
+        )
+    if local_date > today + MAX_AHEAD:
+        raise ValidationFailed(fields={"date": (_too_far_ahead(), "too_late")})
     at = (local_time or programme.session_time).replace(second=0, microsecond=0, tzinfo=None)
     moment = local_to_utc(local_date, at, ZoneInfo(programme.time_zone))
     if moment <= now:
@@ -544,7 +586,8 @@ def programme_resume(
 ) -> Programme:
     """Resume a paused programme on ``resume_date`` (default today): the sessions on hold are
     planned again, in order and keeping their programme week, on the next slots of the
-    programme's weekdays from that day on. The programme ends later by the length of the pause."""
+    programme's weekdays from that day on. The programme ends later by the length of the pause.
+    A session on hold that was logged or attended meanwhile stays on its day (scheduled)."""
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
     if programme.status != ProgrammeStatus.PAUSED:
         raise ConflictError(
@@ -564,6 +607,9 @@ def programme_resume(
         )
     if resume_date < today:
         raise ValidationFailed(fields={"resume_date": (_("Resume today or later."), "in_the_past")})
+    if resume_date > today + MAX_AHEAD:
+        raise ValidationFailed(fields={"resume_date": (_too_far_ahead(), "too_late")})
+    _release_recorded(programme)
     held = list(programme.sessions.filter(status=SessionStatus.ON_HOLD).order_by("scheduled_at"))
     first_before = held[0].scheduled_at if held else None
     deleted = _replan(programme, held, [s.week for s in held], resume_date)
@@ -593,6 +639,7 @@ def programme_end(
     cancelled, so they are neither reminded nor counted as due."""
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
     _require_running(programme)
+    _release_recorded(programme)
     now = timezone.now()
     cancelled = _unrecorded(
         programme.sessions.filter(

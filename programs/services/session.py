@@ -69,13 +69,23 @@ class LogResult:
     outcome: str  # "created", "updated" or "unchanged"
 
 
-def _canonical(data: dict[str, Any]) -> dict[str, Any]:
-    """The body in one stable form (UTC times, sorted exercises) for hashing and history."""
+def _offset_minutes(moment: datetime) -> int:
+    return int(moment.utcoffset().total_seconds() // 60)
+
+
+def _canonical(data: dict[str, Any], *, with_offset: bool = True) -> dict[str, Any]:
+    """The body in one stable form (UTC times and the offset given, sorted exercises) for
+    hashing and history. ``with_offset=False`` gives the form of logs stored before the
+    offset was kept, so that their replays still match."""
     body = {field: data.get(field) for field in LOG_FIELDS}
     body["skip_reason"] = body["skip_reason"] or ""
     body["note"] = body["note"] or ""
     body["planned_session"] = str(data["planned_session"]) if data.get("planned_session") else None
     body["performed_at"] = data["performed_at"].astimezone(UTC).isoformat()
+    if with_offset:
+        body["performed_offset_minutes"] = data.get(
+            "performed_offset_minutes", _offset_minutes(data["performed_at"])
+        )
     body["exercises"] = sorted(
         (
             {"programme_exercise": item["programme_exercise"]}
@@ -140,25 +150,34 @@ def _resolve(
         )
 
     items = data.get("exercises") or []
-    ids = [item["programme_exercise"] for item in items]
     prescriptions = {
         item.pk: item
         for item in ProgrammeExercise.objects.filter(phase__programme=programme).select_related(
             "exercise", "phase"
         )
     }
+    # A log has one row per exercise (sessionlog_exercise_once): the week's own prescriptions
+    # are written whether listed or not, so a listed prescription of the same exercise from
+    # another phase (or two phases' versions of it in an extra session) has no row to go to.
+    covered = {
+        prescribed.exercise_id: pk for pk, prescribed in _due(planned, prescriptions).items()
+    }
     fields = {}
     seen = set()
-    for index, item_id in enumerate(ids):
+    for index, item in enumerate(items):
+        item_id = item["programme_exercise"]
+        name = f"exercises.{index}.programme_exercise"
         if item_id not in prescriptions:
-            fields[f"exercises.{index}.programme_exercise"] = (
-                _("Not an exercise of this programme."),
-                "not_found",
-            )
+            fields[name] = (_("Not an exercise of this programme."), "not_found")
         elif item_id in seen:
-            fields[f"exercises.{index}.programme_exercise"] = (
-                _("This exercise is listed twice."),
-                "duplicate",
+            fields[name] = (_("This exercise is listed twice."), "duplicate")
+        elif covered.setdefault(prescriptions[item_id].exercise_id, item_id) != item_id:
+            fields[name] = (
+                _(
+                    "This exercise is already in this session with the dose of another phase: "
+                    "log it once, against this session's prescription."
+                ),
+                "duplicate_exercise",
             )
         seen.add(item_id)
     if data["status"] == LogStatus.PARTIAL and not items:
@@ -171,6 +190,22 @@ def _resolve(
     return planned, programme, prescriptions
 
 
+def _due(planned: PlannedSession | None, prescriptions: dict) -> dict:
+    """The prescriptions of the planned session's programme week (none for an extra session):
+    those of the first phase holding the week, as the app is shown (phase_for_week)."""
+    if planned is None:
+        return {}
+    phases = [
+        item.phase
+        for item in prescriptions.values()
+        if item.phase.first_week <= planned.week <= item.phase.last_week
+    ]
+    if not phases:
+        return {}
+    phase_id = min(phases, key=lambda phase: phase.order).pk
+    return {pk: item for pk, item in prescriptions.items() if item.phase_id == phase_id}
+
+
 def _write_exercises(
     log: SessionLog, planned: PlannedSession | None, data: dict[str, Any], prescriptions: dict
 ) -> list[SessionLogExercise]:
@@ -180,13 +215,7 @@ def _write_exercises(
     done as prescribed. Listed exercises from outside the week's phase were not prescribed
     for this session (0 sets prescribed). Returns the rows written."""
     listed = {item["programme_exercise"]: item for item in data.get("exercises") or []}
-    due = {}
-    if planned is not None:
-        due = {
-            pk: item
-            for pk, item in prescriptions.items()
-            if item.phase.first_week <= planned.week <= item.phase.last_week
-        }
+    due = _due(planned, prescriptions)
     quick_complete = data["status"] == LogStatus.COMPLETED and not listed
     rows = []
     for item_id, prescribed in {**due, **{pk: prescriptions[pk] for pk in listed}}.items():
@@ -231,6 +260,7 @@ def _snapshot(log: SessionLog) -> dict[str, Any]:
             **{field: getattr(log, field) for field in LOG_FIELDS},
             "planned_session": log.planned_session_id,
             "performed_at": log.performed_at,
+            "performed_offset_minutes": log.performed_offset_minutes,
             "exercises": [
                 {"programme_exercise": item.programme_exercise_id}
                 | {field: getattr(item, field) for field in EXERCISE_DONE_FIELDS}
@@ -268,17 +298,29 @@ def session_log_upsert(*, patient: Patient, log_id: UUID, data: dict[str, Any]) 
       SESSION_LOG_EDITABLE_DAYS after it was first received; then it is locked (409).
     - A log id or planned session of another patient: 404, never an overwrite.
 
-    Creating is the common case, so the insert comes first; the primary key decides.
+    A replay is answered before the body is checked again: the same request retried after
+    the programme ended or an exercise was removed still returns the stored record. Otherwise
+    the primary key decides between creating and updating.
     The log's rows written are on ``result.log.exercise_rows`` for the response."""
     body = _canonical(data)
     digest = _digest(body)
-    planned, programme, prescriptions = _resolve(patient, data)
+    stored = SessionLog.objects.filter(pk=log_id).first()
+    if stored is not None:
+        if stored.patient_id != patient.pk:
+            raise NotFoundError(_("Session log not found."))
+        if _is_replay(stored, data, digest):
+            return LogResult(log=stored, outcome="unchanged")
+    resolved = _resolve(patient, data)
+    if stored is not None:
+        return _update(_locked(log_id), patient, data, body, digest, resolved)
+    planned, programme, prescriptions = resolved
     log = SessionLog(
         id=log_id,
         patient=patient,
         programme=programme,
         planned_session=planned,
         performed_at=data["performed_at"],
+        performed_offset_minutes=body["performed_offset_minutes"],
         body_hash=digest,
         **{field: body[field] for field in LOG_FIELDS},
     )
@@ -286,14 +328,12 @@ def session_log_upsert(*, patient: Patient, log_id: UUID, data: dict[str, Any]) 
         with transaction.atomic():
             log.save(force_insert=True)
     except IntegrityError:
-        # This id exists (a retry, a concurrent twin or an update), or this planned session
-        # was logged under another id.
-        existing = (
-            SessionLog.objects.select_for_update().select_related("programme").filter(pk=log_id)
-        ).first()
+        # This id was inserted meanwhile (a concurrent twin), or this planned session was
+        # logged under another id.
+        existing = _locked(log_id)
         if existing is None:
             raise _already_logged() from None
-        return _update(existing, patient, data, body, digest, (planned, programme, prescriptions))
+        return _update(existing, patient, data, body, digest, resolved)
     if planned is not None and planned.status == SessionStatus.CANCELLED:
         raise _session_cancelled()  # rolls the insert back
     log.exercise_rows = _write_exercises(log, planned, data, prescriptions)
@@ -302,12 +342,33 @@ def session_log_upsert(*, patient: Patient, log_id: UUID, data: dict[str, Any]) 
     return LogResult(log=log, outcome="created")
 
 
-def _update(
-    log: SessionLog, patient: Patient, data: dict[str, Any], body: dict, digest: str, resolved
-) -> LogResult:
-    if log.patient_id != patient.pk:
-        raise NotFoundError(_("Session log not found."))
+def _is_replay(log: SessionLog, data: dict[str, Any], digest: str) -> bool:
+    """The same body as stored. A log stored before offsets were kept has the hash of the
+    body without it."""
     if log.body_hash == digest:
+        return True
+    return log.performed_offset_minutes is None and log.body_hash == _digest(
+        _canonical(data, with_offset=False)
+    )
+
+
+def _locked(log_id: UUID) -> SessionLog | None:
+    return (
+        SessionLog.objects.select_for_update().select_related("programme").filter(pk=log_id)
+    ).first()
+
+
+def _update(
+    log: SessionLog | None,
+    patient: Patient,
+    data: dict[str, Any],
+    body: dict,
+    digest: str,
+    resolved,
+) -> LogResult:
+    if log is None or log.patient_id != patient.pk:
+        raise NotFoundError(_("Session log not found."))
+    if _is_replay(log, data, digest):
         return LogResult(log=log, outcome="unchanged")
     if timezone.now() > _lock_deadline(log):
         raise ConflictError(
@@ -323,6 +384,7 @@ def _update(
     log.planned_session = planned
     log.programme = programme
     log.performed_at = data["performed_at"]
+    log.performed_offset_minutes = body["performed_offset_minutes"]
     for field in LOG_FIELDS:
         setattr(log, field, body[field])
     log.body_hash = digest
@@ -383,6 +445,25 @@ def _change_attendance(
     return current, "updated"
 
 
+def _require_attendable(session: PlannedSession, current: Attendance | None) -> None:
+    """Only a session that is (or was) due has an attendance: not one on hold (the programme
+    is paused) nor one cancelled otherwise than by the practice's own registration, which
+    stays open to correction."""
+    if session.status == SessionStatus.ON_HOLD:
+        message = _("This session is on hold: the programme is paused.")
+        raise ConflictError(
+            message, code="session_on_hold", fields={"session": (message, "on_hold")}
+        )
+    cancelled_by_practice = (
+        current is not None and current.status == AttendanceStatus.CANCELLED_BY_PRACTICE
+    )
+    if session.status == SessionStatus.CANCELLED and not cancelled_by_practice:
+        message = _("This session was cancelled.")
+        raise ConflictError(
+            message, code="session_cancelled", fields={"session": (message, "cancelled")}
+        )
+
+
 @transaction.atomic
 def attendance_register(
     *,
@@ -399,7 +480,9 @@ def attendance_register(
     with the therapist who treated (DOMAIN.md §4-5: the record the insurer check counts).
 
     One attendance per planned session (a one-to-one key): registering again updates it, and
-    the previous registration is kept. A session cancelled by the practice stops being due.
+    the previous registration is kept. A session cancelled by the practice stops being due;
+    correcting that makes it due again, unless another session has taken its day (409).
+    A session on hold or cancelled otherwise has no attendance (409).
     Once an insurer has claimed the treatment it changes only as a correction with a reason,
     which is recorded with the previous registration; so does any registration that changes
     the verdict of another claimed treatment (services/reimbursement.claims_correction_check)."""
@@ -420,6 +503,8 @@ def attendance_register(
         raise ValidationFailed(
             fields={"therapist": (_("No such therapist in your practice."), "not_found")}
         )
+    current = Attendance.objects.select_for_update().filter(planned_session=session).first()
+    _require_attendable(session, current)
     treated_at = treated_at or session.scheduled_at
     if abs(treated_at - session.scheduled_at) > ATTENDANCE_WINDOW:
         raise ValidationFailed(
@@ -449,7 +534,6 @@ def attendance_register(
         "location": location,
         "same_day_necessary": same_day_necessary,
     }
-    current = Attendance.objects.select_for_update().filter(planned_session=session).first()
     if current is None:
         attendance = Attendance.objects.create(
             planned_session=session,
@@ -474,7 +558,17 @@ def attendance_register(
     ):
         session.status = SessionStatus.SCHEDULED
         session.cancel_reason = ""
-    session.save(update_fields=["status", "cancel_reason", "updated_at"])
+    try:
+        with transaction.atomic():
+            session.save(update_fields=["status", "cancel_reason", "updated_at"])
+    except IntegrityError as exc:  # another session was moved onto its day meanwhile
+        message = _(
+            "Another session is now planned on this day: move that one first, then register "
+            "this one."
+        )
+        raise ConflictError(
+            message, code="day_taken", fields={"status": (message, "day_taken")}
+        ) from exc
     claims_correction_check(
         patient_id=patient.pk,
         before=claimed_before,

@@ -101,11 +101,22 @@ def test_caseload_access_matrix(world):
 
 
 def test_progress_of_a_patient(world, flare):
+    from programs.services.session import attendance_register
+
+    monday = flare.programme.sessions.order_by("scheduled_at").first()
     with time_machine.travel(datetime(2027, 3, 2, 9, tzinfo=AMS)):
+        before = (
+            world.client("physio").get(f"/api/v1/physio/patients/{world.owner.pk}/progress/").json()
+        )
+        # The supervised Monday the patient logged is done once attendance is registered.
+        attendance_register(
+            actor=world.physio.user, session=monday, status="attended", therapist=world.physio
+        )
         body = (
             world.client("physio").get(f"/api/v1/physio/patients/{world.owner.pk}/progress/").json()
         )
     assert body["programme"]["weeks"] == 12
+    assert before["weeks"][0]["week"] == 1 and before["weeks"][0]["done"] == 0
     assert body["weeks"][0]["week"] == 1 and body["weeks"][0]["done"] == 1
     assert body["session_pain"][0]["signals"] == ["P1"]
     assert [a["kind"] for a in body["alerts"]] == [AlertKind.PAIN_DURING]

@@ -156,6 +156,8 @@ class TestEnrolmentApi:
             ({"session_time": "25:00"}, "session_time", 400),
             ({"template": "no-such-template"}, "template", 400),
             ({"start_date": "2020-01-01"}, "start_date", 400),
+            ({"start_date": "9999-12-30"}, "start_date", 400),
+            ({"start_date": "9999-12-31"}, "start_date", 400),
             ({"supervised_weekdays": [5]}, "supervised_weekdays", 400),
             ({"patient": "not-a-uuid"}, "patient", 400),
             ({"patient": "00000000-0000-0000-0000-000000000000"}, "patient", 400),
@@ -243,6 +245,40 @@ class TestChangesApi:
         assert list(response.json()["error"]["fields"]) == ["reason"]
         programme.refresh_from_db()
         assert programme.status == ProgrammeStatus.ACTIVE
+
+    @pytest.mark.parametrize(
+        ("body", "field"),
+        [
+            ({"date": "0001-01-01", "time": "00:10"}, "date"),
+            ({"date": "9999-12-31", "time": "23:59"}, "date"),
+        ],
+    )
+    def test_a_reschedule_to_the_ends_of_the_calendar_is_a_400(self, world, programme, body, field):
+        session = programme.sessions.order_by("scheduled_at")[1]
+        response = world.client("physio").post(
+            f"/api/v1/physio/programmes/{programme.pk}/sessions/{session.pk}/reschedule/",
+            body,
+            format="json",
+        )
+        assert response.status_code == 400, response.json()
+        assert list(response.json()["error"]["fields"]) == [field]
+        before = session.scheduled_at
+        session.refresh_from_db()
+        assert session.scheduled_at == before
+
+    @pytest.mark.parametrize("resume_date", ["9999-12-30", "9999-12-31"])
+    def test_resuming_at_the_end_of_the_calendar_is_a_400(self, world, programme, resume_date):
+        base = f"/api/v1/physio/programmes/{programme.pk}"
+        first = programme.sessions.order_by("scheduled_at").first().scheduled_at
+        with time_machine.travel(first + timedelta(days=3)):
+            world.client("physio").post(f"{base}/pause/", {}, format="json")
+            response = world.client("physio").post(
+                f"{base}/resume/", {"resume_date": resume_date}, format="json"
+            )
+        assert response.status_code == 400, response.json()
+        assert list(response.json()["error"]["fields"]) == ["resume_date"]
+        programme.refresh_from_db()
+        assert programme.status == ProgrammeStatus.PAUSED
 
     def test_reschedule_a_session(self, world, programme):
         session = programme.sessions.order_by("scheduled_at")[1]

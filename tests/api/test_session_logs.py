@@ -2,11 +2,13 @@
 attendance, adherence (with a hand-worked example), and the access matrix."""
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from programs.models import Attendance, SessionLog, SessionStatus
 from programs.services.programme import programme_update_schedule, session_reschedule
@@ -66,6 +68,77 @@ class TestPut:
         assert first.json()["editable_until"].startswith("2027-03-11T19:00")
         assert SessionLog.objects.count() == 1
 
+    def test_performed_at_comes_back_with_the_offset_the_app_sent(self, world, march):
+        session = on(march, 2027, 3, 4)
+        log_id = uuid.uuid4()
+        url = f"/api/v1/me/session-logs/{log_id}/"
+        # 17:10 UTC, done on a trip in India: the app's clock said 22:40 (+05:30).
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            client = world.client("owner")
+            created = client.put(
+                url, log_body(session, performed_at="2027-03-04T22:40:00+05:30"), format="json"
+            )
+            read = client.get(url).json()
+            listed = client.get("/api/v1/me/session-logs/").json()["results"][0]
+            # The same moment with another offset is another body: an update, kept in history.
+            moved = client.put(
+                url, log_body(session, performed_at="2027-03-04T17:10:00+00:00"), format="json"
+            )
+        assert created.status_code == 201
+        assert created.json()["performed_at"] == "2027-03-04T22:40:00+05:30"
+        assert read["performed_at"] == listed["performed_at"] == "2027-03-04T22:40:00+05:30"
+        assert (moved.status_code, moved.json()["revision"]) == (200, 2)
+        assert moved.json()["performed_at"] == "2027-03-04T17:10:00+00:00"
+        log = SessionLog.objects.get(pk=log_id)
+        assert log.performed_offset_minutes == 0
+        assert log.revisions.get().body["performed_offset_minutes"] == 330
+
+    @pytest.mark.parametrize("moment", ["2027-03-04T18:10:00+15:00", "2027-03-04T18:10:00-14:30"])
+    def test_an_offset_no_clock_uses_is_a_400(self, world, march, moment):
+        with time_machine.travel(ams(2027, 3, 5, 19, 0)):
+            response = world.client("owner").put(
+                f"/api/v1/me/session-logs/{uuid.uuid4()}/",
+                log_body(on(march, 2027, 3, 4), performed_at=moment),
+                format="json",
+            )
+        assert response.status_code == 400, response.json()
+        assert list(response.json()["error"]["fields"]) == ["performed_at"]
+
+    def test_a_log_stored_before_offsets_were_kept_still_replays(self, world, march):
+        import hashlib
+        import json
+
+        session = on(march, 2027, 3, 4)
+        log_id = uuid.uuid4()
+        url = f"/api/v1/me/session-logs/{log_id}/"
+        body = log_body(session)
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            world.client("owner").put(url, body, format="json")
+        # As such a log was stored: no offset, the hash of the body without it.
+        before = {
+            "status": "completed",
+            "skip_reason": "",
+            "exertion": None,
+            "pain_before": 2,
+            "pain_during_max": 4,
+            "pain_next_morning": None,
+            "note": "Ging goed.",
+            "planned_session": str(session.pk),
+            "performed_at": "2027-03-04T17:10:00+00:00",
+            "exercises": [],
+        }
+        SessionLog.objects.filter(pk=log_id).update(
+            performed_offset_minutes=None,
+            body_hash=hashlib.sha256(json.dumps(before, sort_keys=True).encode()).hexdigest(),
+        )
+        with time_machine.travel(ams(2027, 3, 20, 9, 0)):  # locked by now
+            replay = world.client("owner").put(url, body, format="json")
+        assert replay.status_code == 200, replay.json()
+        assert (replay.json()["revision"], replay.json()["performed_at"]) == (
+            1,
+            "2027-03-04T18:10:00+01:00",
+        )
+
     def test_next_morning_pain_arrives_later_as_an_update(self, world, march):
         session = on(march, 2027, 3, 4)
         url = f"/api/v1/me/session-logs/{uuid.uuid4()}/"
@@ -97,6 +170,7 @@ class TestPut:
             ({"exertion": 10**15}, "exertion"),
             ({"performed_at": "2027-03-04T18:10:00"}, "performed_at"),
             ({"performed_at": "yesterday"}, "performed_at"),
+            ({"performed_at": "9999-12-31T23:59:59-14:00"}, "performed_at"),
             ({"status": "done"}, "status"),
             ({"status": "skipped"}, "skip_reason"),
             ({"skip_reason": "pain"}, "skip_reason"),
@@ -119,6 +193,23 @@ class TestPut:
             )
         assert response.status_code == 400, response.json()
         assert field in response.json()["error"]["fields"], response.json()
+        assert not SessionLog.objects.exists()
+
+    def test_another_phases_dose_of_this_weeks_exercise_is_a_400_not_a_500(self, world, march):
+        session = on(march, 2027, 3, 4)
+        body = log_body(
+            session,
+            status="partial",
+            exercises=[
+                {"programme_exercise": prescription(march, "sit-to-stand", 5), "sets_done": 2}
+            ],
+        )
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            response = world.client("owner").put(
+                f"/api/v1/me/session-logs/{uuid.uuid4()}/", body, format="json"
+            )
+        assert response.status_code == 400, response.json()
+        assert list(response.json()["error"]["fields"]) == ["exercises.0.programme_exercise"]
         assert not SessionLog.objects.exists()
 
     def test_another_patients_session_is_a_404(self, world, march):
@@ -184,6 +275,112 @@ class TestSync:
         assert list(results[3]["error"]["fields"]) == ["id"]
         assert SessionLog.objects.count() == 1
 
+    def test_an_item_that_is_not_an_object_is_that_items_error(self, world, march):
+        good = log_body(on(march, 2027, 3, 4), id=str(uuid.uuid4()))
+        later = log_body(on(march, 2027, 3, 8), id=str(uuid.uuid4()))
+        with time_machine.travel(ams(2027, 3, 9, 9, 0)):
+            response = world.client("owner").post(
+                "/api/v1/me/sync/",
+                {"session_logs": [good, "a log", 7, None, [good], later]},
+                format="json",
+            )
+        assert response.status_code == 200, response.json()
+        results = response.json()["results"]
+        assert [(r["index"], r["status"], r["outcome"]) for r in results] == [
+            (0, 201, "created"),
+            (1, 400, "error"),
+            (2, 400, "error"),
+            (3, 400, "error"),
+            (4, 400, "error"),
+            (5, 201, "created"),
+        ]
+        assert all(r["error"]["fields"] for r in results[1:5])
+        assert SessionLog.objects.count() == 2
+
+    @pytest.mark.postgres
+    def test_an_unforeseen_database_refusal_is_that_items_409_and_the_others_are_saved(
+        self, world, march
+    ):
+        from django.db import connection
+
+        # A real refusal by PostgreSQL in the middle of the batch, where no check of ours
+        # foresaw it (the test's transaction rolls the constraint back afterwards).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "ALTER TABLE programs_sessionlogexercise ADD CONSTRAINT test_refuse_poison "
+                "CHECK (load_done <> 'poison')"
+            )
+        first = log_body(on(march, 2027, 3, 1), id=str(uuid.uuid4()))
+        poison = log_body(
+            on(march, 2027, 3, 4),
+            id=str(uuid.uuid4()),
+            exercises=[
+                {
+                    "programme_exercise": prescription(march, "bridging"),
+                    "sets_done": 2,
+                    "load_done": "poison",
+                }
+            ],
+        )
+        last = log_body(on(march, 2027, 3, 8), id=str(uuid.uuid4()))
+        with time_machine.travel(ams(2027, 3, 9, 9, 0)):
+            response = world.client("owner").post(
+                "/api/v1/me/sync/", {"session_logs": [first, poison, last]}, format="json"
+            )
+        assert response.status_code == 200, response.json()
+        results = response.json()["results"]
+        assert [(r["status"], r["outcome"]) for r in results] == [
+            (201, "created"),
+            (409, "error"),
+            (201, "created"),
+        ]
+        assert results[1]["id"] == poison["id"] and results[1]["error"]["code"] == "conflict"
+        assert set(SessionLog.objects.values_list("pk", flat=True)) == {
+            uuid.UUID(first["id"]),
+            uuid.UUID(last["id"]),
+        }
+        # Nothing of the refused item stayed behind (its rows, its history, its alerts).
+        assert not SessionLog.objects.filter(planned_session=on(march, 2027, 3, 4)).exists()
+
+    def test_another_patients_real_log_and_session_are_404s_and_untouched(self, world, march):
+        with time_machine.travel(ams(2027, 2, 26, 9, 0), tick=False):
+            theirs = enrol(world.other_patient, world.physio, start_date=ams(2027, 3, 1).date())
+        their_log = uuid.uuid4()
+        their_session = on(theirs, 2027, 3, 4)
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            session_log_upsert(
+                patient=world.other_patient,
+                log_id=their_log,
+                data={
+                    "planned_session": their_session.pk,
+                    "performed_at": their_session.scheduled_at,
+                    "status": "completed",
+                    "note": "van mij",
+                },
+            )
+        on_their_log = log_body(on(march, 2027, 3, 4), id=str(their_log), note="overschreven")
+        on_their_session = log_body(
+            their_session, id=str(uuid.uuid4()), planned_session=str(their_session.pk)
+        )
+        mine = log_body(on(march, 2027, 3, 8), id=str(uuid.uuid4()))
+        with time_machine.travel(ams(2027, 3, 9, 9, 0)):
+            response = world.client("owner").post(
+                "/api/v1/me/sync/",
+                {"session_logs": [on_their_log, on_their_session, mine]},
+                format="json",
+            )
+        results = response.json()["results"]
+        assert [(r["status"], r["outcome"]) for r in results] == [
+            (404, "error"),
+            (404, "error"),
+            (201, "created"),
+        ]
+        stored = SessionLog.objects.get(pk=their_log)
+        assert (stored.patient, stored.note, stored.revision) == (world.other_patient, "van mij", 1)
+        assert SessionLog.objects.filter(planned_session=their_session).count() == 1
+        assert not SessionLog.objects.filter(pk=on_their_session["id"]).exists()
+        assert SessionLog.objects.filter(patient=world.owner).count() == 1
+
     def test_more_than_100_logs_is_refused_whole(self, world, march):
         logs = [log_body(on(march, 2027, 3, 4), id=str(uuid.uuid4())) for _ in range(101)]
         response = world.client("owner").post(
@@ -199,6 +396,21 @@ class TestSync:
         assert [p["id"] for p in body["changes"]["programmes"]] == [str(march.pk)]
         assert len(body["changes"]["sessions"]) == 24
         assert body["cursor"] >= 0
+
+    def test_a_reinstalled_app_gets_its_logs_back_on_the_first_sync(self, world, march):
+        logged = [uuid.uuid4(), uuid.uuid4()]
+        with time_machine.travel(ams(2027, 3, 5, 9, 0)):
+            for log_id, day in zip(logged, (1, 4), strict=True):
+                world.client("owner").put(
+                    f"/api/v1/me/session-logs/{log_id}/",
+                    log_body(on(march, 2027, 3, day), performed_at=f"2027-03-0{day}T18:05:00Z"),
+                    format="json",
+                )
+        with time_machine.travel(ams(2027, 3, 9, 9, 0)):
+            mine = world.client("owner").post("/api/v1/me/sync/", {}, format="json").json()
+            theirs = world.client("other_patient").post("/api/v1/me/sync/", {}, format="json")
+        assert {log["id"] for log in mine["changes"]["session_logs"]} == {str(i) for i in logged}
+        assert theirs.json()["changes"]["session_logs"] == []
 
     def test_the_cursor_brings_what_the_physiotherapist_changed(self, world, march):
         with time_machine.travel(ams(2027, 3, 2, 9, 0)):
@@ -311,6 +523,66 @@ class TestAttendance:
         session.refresh_from_db()
         assert session.status == SessionStatus.CANCELLED
 
+    def test_undoing_a_practice_cancellation_when_its_day_was_given_away_is_a_409(
+        self, world, march
+    ):
+        monday = on(march, 2027, 3, 8)
+        with time_machine.travel(ams(2027, 3, 2, 9, 0)):
+            world.client("physio").put(
+                self.url(march, monday), {"status": "cancelled_by_practice"}, format="json"
+            )
+            # The Thursday after moves onto the free Monday.
+            session_reschedule(
+                actor=world.physio.user,
+                session=on(march, 2027, 3, 11),
+                local_date=ams(2027, 3, 8).date(),
+                local_time=None,
+            )
+        with time_machine.travel(ams(2027, 3, 8, 19, 0)):
+            response = world.client("physio").put(
+                self.url(march, monday), {"status": "attended"}, format="json"
+            )
+        assert response.status_code == 409, response.json()
+        assert list(response.json()["error"]["fields"]) == ["status"]
+        monday.refresh_from_db()
+        assert monday.status == SessionStatus.CANCELLED
+        assert Attendance.objects.get(planned_session=monday).status == "cancelled_by_practice"
+
+    def test_undoing_a_practice_cancellation_makes_the_session_due_again(self, world, march):
+        monday = on(march, 2027, 3, 8)
+        with time_machine.travel(ams(2027, 3, 2, 9, 0)):
+            world.client("physio").put(
+                self.url(march, monday), {"status": "cancelled_by_practice"}, format="json"
+            )
+        with time_machine.travel(ams(2027, 3, 8, 19, 0)):
+            response = world.client("physio").put(
+                self.url(march, monday), {"status": "attended"}, format="json"
+            )
+        assert response.status_code == 200, response.json()
+        monday.refresh_from_db()
+        assert monday.status == SessionStatus.SCHEDULED
+
+    def test_a_session_on_hold_or_cancelled_has_no_attendance(self, world, march):
+        from programs.services.programme import programme_end, programme_pause
+
+        monday = on(march, 2027, 3, 15)
+        with time_machine.travel(ams(2027, 3, 10, 12, 0), tick=False):
+            programme_pause(actor=world.physio.user, programme=march)
+        with time_machine.travel(ams(2027, 3, 16, 9, 0), tick=False):
+            on_hold = world.client("physio").put(
+                self.url(march, monday), {"status": "attended"}, format="json"
+            )
+            programme_end(actor=world.physio.user, programme=march, reason="medical")
+            cancelled = world.client("physio").put(
+                self.url(march, monday), {"status": "attended"}, format="json"
+            )
+        assert (on_hold.status_code, cancelled.status_code) == (409, 409)
+        assert on_hold.json()["error"]["code"] == "session_on_hold"
+        assert cancelled.json()["error"]["code"] == "session_cancelled"
+        assert list(on_hold.json()["error"]["fields"]) == ["session"]
+        assert list(cancelled.json()["error"]["fields"]) == ["session"]
+        assert not Attendance.objects.exists()
+
     def test_a_home_session_has_no_attendance(self, world, march):
         session = on(march, 2027, 3, 4)
         with time_machine.travel(ams(2027, 3, 4, 19, 0)):
@@ -373,25 +645,32 @@ class TestAttendance:
 
 class TestAdherence:
     """The hand-worked example. Programme from Monday 1 March 2027, Mondays supervised,
-    Thursdays at home; phase 1 prescribes 14 sets a session (cycling 1, sit-to-stand 2,
-    bridging 2, side-lying abduction 2, single-leg stance 3, hip flexor stretch 2, hip
-    rotation 2). Asked on Tuesday 23 March, 12:00.
+    Thursdays at home; phase 1 (weeks 1-4) prescribes 14 sets a session (cycling 1,
+    sit-to-stand 2, bridging 2, side-lying abduction 2, single-leg stance 3, hip flexor
+    stretch 2, hip rotation 2), phase 2 (weeks 5-8) 18 (cycling 1, sit-to-stand 3, band
+    abduction 3, band extension 3, step-up 3, single-leg stance 3, hip flexor stretch 2).
+    Asked on Tuesday 30 March, 12:00. Supervised sessions are done only when the
+    physiotherapist registers them as attended (DOMAIN.md §4); home sessions by the log.
 
-    | date   | week | kind       | what happened                               | due | done | sets |
-    |--------|------|------------|---------------------------------------------|-----|------|------|
-    | 1 Mar  | 1    | supervised | attended, no log                           | 1   | 1    | 14   |
-    | 4 Mar  | 1    | home       | log "completed" without detail             | 1   | 1    | 14   |
-    | 8 Mar  | 2    | supervised | no-show (the patient logged "completed")   | 1   | 0    | 0    |
-    | 11 Mar | 2    | home       | partial: 2+2+1+3 = 8 of 14 sets (8 >= 7)   | 1   | 1    | 8    |
-    | 15 Mar | 3    | supervised | cancelled by the practice                  | 0   | -    | -    |
-    | 18 Mar | 3    | home       | partial: 1+2 = 3 of 14 sets (3 < 7)        | 1   | 0    | 3    |
-    | 22 Mar | 4    | supervised | nothing registered, nothing logged         | 1   | 0    | 0    |
-    | 20 Mar | -    | extra      | an extra session (not counted)             | -   | -    | -    |
+    | date   | week | kind       | what happened                            | due | done | sets |
+    |--------|------|------------|------------------------------------------|-----|------|------|
+    | 1 Mar  | 1    | supervised | attended, no log                         | 1   | 1    | 14   |
+    | 4 Mar  | 1    | home       | log "completed" without detail           | 1   | 1    | 14   |
+    | 8 Mar  | 2    | supervised | no-show (the patient logged "completed") | 1   | 0    | 0    |
+    | 11 Mar | 2    | home       | partial: 2+2+1+3 = 8 of 14 sets (8 >= 7) | 1   | 1    | 8    |
+    | 15 Mar | 3    | supervised | cancelled by the practice                | 0   | -    | -    |
+    | 18 Mar | 3    | home       | partial: 1+2 = 3 of 14 sets (3 < 7)      | 1   | 0    | 3    |
+    | 22 Mar | 4    | supervised | nothing registered, nothing logged       | 1   | 0    | 0    |
+    | 25 Mar | 4    | home       | partial: 2+2+3 = 7 of 14, exactly half   | 1   | 1    | 7    |
+    | 29 Mar | 5    | supervised | logged "completed", no attendance        | 1   | 0    | 0/18 |
+    | 20 Mar | -    | extra      | an extra session (not counted)           | -   | -    | -    |
 
-    Sessions: 3 done of 6 due = 0.5 (not adherent). Sets: 39 of 84 = 0.4643.
-    Weeks: 1: 2/2 = 1.0 (28/28); 2: 1/2 = 0.5 (8/28 = 0.2857); 3: 0/1 (3/14 = 0.2143);
-    4: 0/1 (0/14).
+    Sessions: 4 done of 8 due = 0.5 (not adherent). Sets: 46 of 116 = 0.3966.
+    Weeks: 1: 2/2 = 1.0 (28/28); 2: 1/2 = 0.5 (8/28); 3: 0/1 (3/14); 4: 1/2 = 0.5 (7/28);
+    5: 0/1 (0/18).
     """
+
+    ASKED = (2027, 3, 30, 12, 0)
 
     @pytest.fixture
     def history(self, world, march):
@@ -413,7 +692,7 @@ class TestAdherence:
         def done(slug, sets):
             return {"programme_exercise": prescription(march, slug), "sets_done": sets}
 
-        with time_machine.travel(ams(2027, 3, 23, 12, 0)):
+        with time_machine.travel(ams(*self.ASKED)):
             attendance_register(
                 actor=physio.user,
                 session=on(march, 2027, 3, 1),
@@ -442,6 +721,16 @@ class TestAdherence:
                 therapist=physio,
             )
             log(18, status="partial", exercises=[done("cycling-warm-up", 1), done("bridging", 2)])
+            log(
+                25,
+                status="partial",
+                exercises=[
+                    done("sit-to-stand", 2),
+                    done("bridging", 2),
+                    done("single-leg-stance", 3),
+                ],
+            )
+            log(29, status="completed")
             session_log_upsert(
                 patient=world.owner,
                 log_id=uuid.uuid4(),
@@ -454,18 +743,18 @@ class TestAdherence:
         return march
 
     def test_the_hand_worked_example(self, world, history):
-        with time_machine.travel(ams(2027, 3, 23, 12, 0)):
+        with time_machine.travel(ams(*self.ASKED)):
             body = world.client("owner").get("/api/v1/me/adherence/").json()
         assert (body["due"], body["done"], body["session_adherence"], body["adherent"]) == (
-            6,
-            3,
+            8,
+            4,
             0.5,
             False,
         )
         assert (body["sets_prescribed"], body["sets_done"], body["exercise_adherence"]) == (
-            84,
-            39,
-            0.4643,
+            116,
+            46,
+            0.3966,
         )
         assert body["extra_sessions"] == 1
         assert body["threshold"] == 0.8
@@ -485,11 +774,25 @@ class TestAdherence:
             (1, 2, 2, 1.0, 28, 28, True),
             (2, 2, 1, 0.5, 8, 28, False),
             (3, 1, 0, 0.0, 3, 14, False),
-            (4, 1, 0, 0.0, 0, 14, False),
+            (4, 2, 1, 0.5, 7, 28, False),
+            (5, 1, 0, 0.0, 0, 18, False),
         ]
 
+    def test_a_supervised_session_counts_once_its_attendance_is_registered(self, world, history):
+        with time_machine.travel(ams(*self.ASKED)):
+            attendance_register(
+                actor=world.physio.user,
+                session=on(history, 2027, 3, 29),
+                status="attended",
+                therapist=world.physio,
+            )
+            body = world.client("owner").get("/api/v1/me/adherence/").json()
+        # 29 March now done, with the 18 sets the patient logged.
+        assert (body["due"], body["done"], body["sets_done"]) == (8, 5, 64)
+        assert body["weeks"][-1]["done"] == 1
+
     def test_the_physiotherapist_sees_the_same_figures(self, world, history):
-        with time_machine.travel(ams(2027, 3, 23, 12, 0)):
+        with time_machine.travel(ams(*self.ASKED)):
             mine = world.client("owner").get("/api/v1/me/adherence/").json()
             theirs = (
                 world.client("physio")
@@ -517,6 +820,22 @@ class TestAdherence:
             body = world.client("owner").get("/api/v1/me/adherence/").json()
         assert (body["due"], body["done"]) == (2, 1)
 
+    def test_after_the_programme_ended_the_patient_still_sees_its_figures(self, world, history):
+        from programs.services.programme import programme_end
+
+        with time_machine.travel(ams(*self.ASKED)):
+            before = world.client("owner").get("/api/v1/me/adherence/").json()
+            programme_end(actor=world.physio.user, programme=history, reason="surgery_referral")
+            response = world.client("owner").get("/api/v1/me/adherence/")
+            never = world.client("other_patient").get("/api/v1/me/adherence/")
+        assert response.status_code == 200, response.json()
+        after = response.json()
+        assert after["programme"] == str(history.pk)
+        assert {k: v for k, v in after.items() if k != "as_of"} == {
+            k: v for k, v in before.items() if k != "as_of"
+        }
+        assert (never.status_code, never.json()["error"]["code"]) == (404, "no_programme")
+
     def test_adherence_access_matrix(self, world, march):
         expected = {
             "owner": 200,
@@ -542,7 +861,7 @@ class TestAdherence:
     ):
         from programs.selectors.adherence import adherence_by_programme, adherence_by_week
 
-        with time_machine.travel(ams(2027, 3, 23, 12, 0)), django_assert_num_queries(2):
+        with time_machine.travel(ams(*self.ASKED)), django_assert_num_queries(2):
             adherence_by_programme([history.pk])
             adherence_by_week(history.pk)
 
@@ -581,3 +900,72 @@ def test_physio_session_logs_access_matrix(world, march):
             "anonymous": 401,
         },
     )
+
+
+class TestQueryCounts:
+    """Log lists and the sync answer cost the same number of queries for 1 log as for 20."""
+
+    @pytest.fixture
+    def logs(self, world, march):
+        """The owner has logged 1 session, the other patient (same start) 20."""
+        with time_machine.travel(ams(2027, 2, 26, 9, 0), tick=False):
+            theirs = enrol(world.other_patient, world.physio, start_date=ams(2027, 3, 1).date())
+        for patient, programme, count in (
+            (world.owner, march, 1),
+            (world.other_patient, theirs, 20),
+        ):
+            for session in programme.sessions.order_by("scheduled_at")[:count]:
+                with time_machine.travel(session.scheduled_at + timedelta(hours=1)):
+                    session_log_upsert(
+                        patient=patient,
+                        log_id=uuid.uuid4(),
+                        data={
+                            "planned_session": session.pk,
+                            "performed_at": session.scheduled_at,
+                            "status": "completed",
+                            "pain_before": 2,
+                        },
+                    )
+        return {"owner": march, "other_patient": theirs}
+
+    def count(self, world, actor, method, url, data=None):
+        with time_machine.travel(ams(2027, 6, 1, 9, 0)):
+            client = world.client(actor)
+            getattr(client, method)(url, data, format="json")  # warm: sessions, caches
+            with CaptureQueriesContext(connection) as captured:
+                response = getattr(client, method)(url, data, format="json")
+        assert response.status_code == 200, response.json()
+        return len(captured), response.json()
+
+    def test_my_session_logs(self, world, logs):
+        one, body_one = self.count(world, "owner", "get", "/api/v1/me/session-logs/")
+        many, body_many = self.count(world, "other_patient", "get", "/api/v1/me/session-logs/")
+        assert (body_one["count"], body_many["count"]) == (1, 20)
+        assert one == many
+
+    def test_the_physiotherapists_session_logs(self, world, logs):
+        one, body_one = self.count(
+            world, "physio", "get", f"/api/v1/physio/programmes/{logs['owner'].pk}/session-logs/"
+        )
+        many, body_many = self.count(
+            world,
+            "physio",
+            "get",
+            f"/api/v1/physio/programmes/{logs['other_patient'].pk}/session-logs/",
+        )
+        assert (body_one["count"], body_many["count"]) == (1, 20)
+        assert one == many
+
+    @pytest.mark.parametrize("cursor", [None, 0])
+    def test_the_sync_answer(self, world, logs, cursor):
+        data = {} if cursor is None else {"cursor": cursor}
+        one, body_one = self.count(world, "owner", "post", "/api/v1/me/sync/", data)
+        many, body_many = self.count(world, "other_patient", "post", "/api/v1/me/sync/", data)
+        assert (
+            len(body_one["changes"]["session_logs"]),
+            len(body_many["changes"]["session_logs"]),
+        ) == (
+            1,
+            20,
+        )
+        assert one == many

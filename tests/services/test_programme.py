@@ -1,6 +1,6 @@
 """Enrolment and changes to a programme (DOMAIN.md §1)."""
 
-from datetime import date, time, timedelta
+from datetime import UTC, date, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -62,6 +62,21 @@ class TestEnrolment:
         assert len(sessions) == 36
         assert sum(s.supervised for s in sessions) == 24
 
+    def test_18_00_stays_18_00_across_the_october_clock_change(self, world):
+        # Summer time ends on Sunday 31 October 2027: 18:00 is 16:00 UTC before, 17:00 after.
+        with time_machine.travel(datetime_ams(2027, 10, 20, 9, 0), tick=False):
+            programme = enrol(
+                world.owner, world.physio, start_date=date(2027, 10, 25), weekdays=[0, 3]
+            )
+        first = list(programme.sessions.order_by("scheduled_at")[:3])
+        assert [s.local_date for s in first] == [
+            date(2027, 10, 25),
+            date(2027, 10, 28),
+            date(2027, 11, 1),
+        ]
+        assert [s.scheduled_at.astimezone(UTC).hour for s in first] == [16, 16, 17]
+        assert {local(s.scheduled_at).time() for s in programme.sessions.all()} == {time(18, 0)}
+
     def test_the_template_is_copied_so_template_edits_never_reach_the_programme(self, world):
         template = ProgrammeTemplate.objects.get(slug=HIP_TEMPLATE)
         programme = enrol(world.owner, world.physio)
@@ -107,6 +122,15 @@ class TestEnrolment:
         assert caught.value.fields["weekdays"][0]["code"] == code
         assert not Programme.objects.exists()
         assert not PlannedSession.objects.exists()
+
+    def test_the_start_lies_at_most_a_year_ahead(self, world):
+        today = timezone.localdate()
+        with pytest.raises(ValidationFailed) as caught:
+            enrol(world.owner, world.physio, start_date=today + timedelta(days=366))
+        assert caught.value.fields["start_date"][0]["code"] == "too_late"
+        assert not Programme.objects.exists()
+        programme = enrol(world.owner, world.physio, start_date=today + timedelta(days=365))
+        assert programme.sessions.count() == 24
 
     def test_supervised_days_must_be_session_days(self, world):
         with pytest.raises(ValidationFailed) as caught:
@@ -182,6 +206,22 @@ def winter(world):
     return programme
 
 
+def log_session(patient, session):
+    import uuid
+
+    from programs.services.session import session_log_upsert
+
+    session_log_upsert(
+        patient=patient,
+        log_id=uuid.uuid4(),
+        data={
+            "planned_session": session.pk,
+            "performed_at": session.scheduled_at,
+            "status": "completed",
+        },
+    )
+
+
 def datetime_ams(*args):
     from datetime import datetime
 
@@ -223,6 +263,51 @@ class TestPauseAndResume:
         assert moved[-1].local_date == date(2027, 6, 3)
         assert len(live_sessions(winter)) == 24
         assert winter.pauses.get().end_date == date(2027, 3, 24)
+
+    def test_a_session_logged_during_the_pause_stays_on_its_day(self, world, winter):
+        thursday = winter.sessions.get(local_date=date(2027, 3, 11))
+        with time_machine.travel(datetime_ams(2027, 3, 10, 12, 0), tick=False):
+            programme_pause(actor=world.physio.user, programme=winter)
+        with time_machine.travel(datetime_ams(2027, 3, 11, 19, 0), tick=False):
+            # Ill, but did the session anyway: the app logs it, on hold or not.
+            log_session(world.owner, thursday)
+        with time_machine.travel(datetime_ams(2027, 3, 24, 9, 0), tick=False):
+            programme_resume(actor=world.physio.user, programme=winter)
+        thursday.refresh_from_db()
+        assert (thursday.local_date, thursday.status) == (
+            date(2027, 3, 11),
+            SessionStatus.SCHEDULED,
+        )
+        moved = list(winter.sessions.filter(local_date__gt=date(2027, 3, 11)))
+        assert len(moved) == 20 and min(s.local_date for s in moved) == date(2027, 3, 25)
+        assert len(live_sessions(winter)) == 24
+        resumed = winter.changes.get(kind=ChangeKind.RESUMED).detail
+        assert resumed["sessions_moved"] == 20
+
+    def test_ending_after_a_pause_keeps_a_session_logged_during_it(self, world, winter):
+        thursday = winter.sessions.get(local_date=date(2027, 3, 11))
+        with time_machine.travel(datetime_ams(2027, 3, 10, 12, 0), tick=False):
+            programme_pause(actor=world.physio.user, programme=winter)
+        with time_machine.travel(datetime_ams(2027, 3, 11, 19, 0), tick=False):
+            log_session(world.owner, thursday)
+        with time_machine.travel(datetime_ams(2027, 3, 20, 12, 0), tick=False):
+            programme_end(actor=world.physio.user, programme=winter, reason="medical")
+        thursday.refresh_from_db()
+        assert thursday.status == SessionStatus.SCHEDULED
+        assert winter.sessions.filter(status=SessionStatus.CANCELLED).count() == 20
+
+    def test_resume_at_most_a_year_ahead(self, world, winter):
+        with time_machine.travel(datetime_ams(2027, 3, 10, 12, 0), tick=False):
+            programme_pause(actor=world.physio.user, programme=winter)
+            with pytest.raises(ValidationFailed) as caught:
+                programme_resume(
+                    actor=world.physio.user, programme=winter, resume_date=date(2028, 3, 10)
+                )
+            assert caught.value.fields["resume_date"][0]["code"] == "too_late"
+            programme_resume(
+                actor=world.physio.user, programme=winter, resume_date=date(2028, 3, 9)
+            )
+        assert max(s.local_date for s in live_sessions(winter)) > date(2028, 5, 1)
 
     def test_paused_programme_cannot_be_paused_again_and_active_cannot_resume(self, world, winter):
         with time_machine.travel(datetime_ams(2027, 3, 2, 12, 0), tick=False):

@@ -122,6 +122,39 @@ class TestUpsert:
             assert replay.outcome == "unchanged"
         assert SessionLog.objects.get(pk=log_id).note == "ok"
 
+    def test_a_replay_after_an_exercise_was_removed_returns_the_stored_record(self, world, march):
+        from programs.models import ProgrammeExercise
+        from programs.services.programme import programme_exercise_remove
+
+        session = session_on(march, ams(2027, 3, 4).date())
+        log_id = uuid.uuid4()
+        data = body(session, status="partial", exercises=[item(march, "bridging", 2)])
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            session_log_upsert(patient=world.owner, log_id=log_id, data=data)
+            bridging = ProgrammeExercise.objects.get(pk=data["exercises"][0]["programme_exercise"])
+            programme_exercise_remove(actor=world.physio.user, item=bridging)
+            replay = session_log_upsert(patient=world.owner, log_id=log_id, data=data)
+        assert (replay.outcome, replay.log.pk, replay.log.revision) == ("unchanged", log_id, 1)
+
+    def test_a_replay_after_the_programme_ended_returns_the_stored_record(self, world, march):
+        from programs.services.programme import programme_end
+
+        log_id = uuid.uuid4()
+        extra = {
+            "planned_session": None,
+            "performed_at": ams(2027, 3, 6, 10, 0),
+            "status": "completed",
+        }
+        with time_machine.travel(ams(2027, 3, 6, 11, 0)):
+            session_log_upsert(patient=world.owner, log_id=log_id, data=extra)
+            programme_end(actor=world.physio.user, programme=march, reason="surgery_referral")
+            replay = session_log_upsert(patient=world.owner, log_id=log_id, data=extra)
+            # A change is still checked: an extra session needs a running programme.
+            with pytest.raises(ValidationFailed) as caught:
+                session_log_upsert(patient=world.owner, log_id=log_id, data={**extra, "note": "x"})
+        assert replay.outcome == "unchanged"
+        assert list(caught.value.fields) == ["planned_session"]
+
     def test_another_patients_log_id_is_not_found_and_not_overwritten(self, world, march):
         session = session_on(march, ams(2027, 3, 4).date())
         log_id = uuid.uuid4()
@@ -216,6 +249,49 @@ class TestUpsert:
             session_log_upsert(patient=world.owner, log_id=uuid.uuid4(), data=data)
         assert list(caught.value.fields) == ["exercises.0.programme_exercise"]
 
+    def test_another_phases_dose_of_an_exercise_due_this_week_is_refused(self, world, march):
+        # Week 1 prescribes sit-to-stand (phase 1); the app sent phase 2's sit-to-stand.
+        session = session_on(march, ams(2027, 3, 4).date())
+        data = body(
+            session,
+            status="partial",
+            exercises=[item(march, "bridging", 2), item(march, "sit-to-stand", 3, week=5)],
+        )
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)), pytest.raises(ValidationFailed) as caught:
+            session_log_upsert(patient=world.owner, log_id=uuid.uuid4(), data=data)
+        assert list(caught.value.fields) == ["exercises.1.programme_exercise"]
+        assert caught.value.fields["exercises.1.programme_exercise"][0]["code"] == (
+            "duplicate_exercise"
+        )
+        assert not SessionLog.objects.exists()
+
+    def test_an_extra_session_cannot_list_two_phases_doses_of_one_exercise(self, world, march):
+        data = {
+            "planned_session": None,
+            "performed_at": ams(2027, 3, 6, 10, 0),
+            "status": "completed",
+            "exercises": [
+                item(march, "cycling-warm-up", 1),
+                item(march, "cycling-warm-up", 1, week=5),
+            ],
+        }
+        with time_machine.travel(ams(2027, 3, 6, 11, 0)), pytest.raises(ValidationFailed) as caught:
+            session_log_upsert(patient=world.owner, log_id=uuid.uuid4(), data=data)
+        assert list(caught.value.fields) == ["exercises.1.programme_exercise"]
+        assert not SessionLog.objects.exists()
+
+    def test_an_exercise_of_another_phase_not_due_this_week_is_kept_unprescribed(
+        self, world, march
+    ):
+        # Step-up is not in phase 1: done beside the week's exercises, with 0 sets prescribed.
+        session = session_on(march, ams(2027, 3, 4).date())
+        data = body(session, status="partial", exercises=[item(march, "step-up", 2, week=5)])
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            result = session_log_upsert(patient=world.owner, log_id=uuid.uuid4(), data=data)
+        rows = {row.exercise.slug: row for row in result.log.exercises.select_related("exercise")}
+        assert len(rows) == 8
+        assert (rows["step-up"].sets_prescribed, rows["step-up"].sets_done) == (0, 2)
+
     def test_a_logged_session_no_longer_moves_with_a_pause(self, world, march):
         from programs.services.programme import programme_pause, programme_resume
 
@@ -265,3 +341,35 @@ def test_two_identical_requests_at_the_same_moment_give_one_record(world):
     assert sorted(outcomes) == ["created", "unchanged", "unchanged", "unchanged"]
     assert SessionLog.objects.filter(pk=log_id).count() == 1
     assert SessionLog.objects.get(pk=log_id).exercises.count() == 7
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_ids_for_one_session_at_the_same_moment_give_one_log_and_a_409(world):
+    with time_machine.travel(ams(2027, 2, 26, 9, 0), tick=False):
+        march = enrol(world.owner, world.physio, start_date=ams(2027, 3, 1).date())
+    session = session_on(march, ams(2027, 3, 4).date())
+    outcomes, errors = [], []
+    barrier = threading.Barrier(2)
+
+    def upsert():
+        try:
+            barrier.wait()
+            outcomes.append(
+                session_log_upsert(
+                    patient=world.owner, log_id=uuid.uuid4(), data=body(session)
+                ).outcome
+            )
+        except ConflictError as exc:
+            errors.append(exc.code)
+        finally:
+            connection.close()
+
+    with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+        threads = [threading.Thread(target=upsert) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert (outcomes, errors) == (["created"], ["session_already_logged"])
+    assert SessionLog.objects.filter(planned_session=session).count() == 1
