@@ -97,3 +97,37 @@ def test_alert_actions_need_a_post_and_a_csrf_token(world, flare):
     assert client.post(f"/dashboard/alerts/{flare.pk}/acknowledge/").status_code == 403
     flare.refresh_from_db()
     assert flare.status == AlertStatus.OPEN
+
+
+def test_scores_are_named_in_the_physiotherapists_language(world, client, flare):
+    import uuid
+
+    from programs.services.outcome import questionnaire_response_upsert
+
+    answered = datetime(2027, 2, 27, 10, tzinfo=AMS)
+    answers = {
+        ("oxford", "1998"): {f"OHS{i}": 2 for i in range(1, 13)},  # 12 x 2 = 24
+        ("hoos", "2.0"): {f"P{i}": 1 for i in range(1, 11)},  # 100 - 1 x 25 = 75
+    }
+    with time_machine.travel(answered):
+        for (instrument, version), items in answers.items():
+            questionnaire_response_upsert(
+                patient=world.owner,
+                response_id=uuid.uuid4(),
+                data={
+                    "instrument": instrument,
+                    "instrument_version": version,
+                    "timepoint": "baseline",
+                    "answered_at": answered,
+                    "answers": items,
+                    "activities": [],
+                },
+            )
+    client.force_login(world.physio.user)
+    page = f"/dashboard/patients/{world.owner.pk}/"
+    english = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    dutch = client.get(page, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "<td>Oxford Hip Score</td><td>24.0</td>" in english
+    assert "<td>oxford</td>" not in english
+    assert "<td>HOOS pain</td><td>75.0</td>" in english
+    assert "<td>HOOS pijn</td><td>75,0</td>" in dutch  # and a decimal comma

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from programs.dashboard.charts import Series, bar_chart, line_chart
 from programs.errors import ConflictError
 from programs.models import AccessAction, Alert, AlertStatus
+from programs.models.outcome import measure_label
 from programs.permissions import patients_visible_to, physiotherapist_of
 from programs.selectors.monitoring import (
     CASELOAD_FILTERS,
@@ -153,7 +154,9 @@ def patient_page(request, patient_id):
             "progress": progress,
             "programme": programme,
             "charts": charts,
-            "latest_scores": sorted(latest_scores.items()),
+            "latest_scores": [
+                (measure_label(measure), row) for measure, row in sorted(latest_scores.items())
+            ],
             "open_alerts": [a for a in progress["alerts"] if a.status != AlertStatus.RESOLVED],
             "closed_alerts": [a for a in progress["alerts"] if a.status == AlertStatus.RESOLVED],
         },

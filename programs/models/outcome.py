@@ -165,6 +165,30 @@ class PerformanceTest(TimestampedModel):
         return f"{self.kind} {self.value}"
 
 
+# How each OutcomeScore.measure is named to people (the codes stay the stored keys).
+MEASURE_LABELS = {
+    "hoos_pain": _("HOOS pain"),
+    "hoos_symptoms": _("HOOS symptoms"),
+    "hoos_adl": _("HOOS daily living (ADL)"),
+    "hoos_sport": _("HOOS sport and recreation"),
+    "hoos_qol": _("HOOS quality of life"),
+    "hoos_ps": _("HOOS-PS physical function"),
+    "oxford": _("Oxford Hip Score"),
+    "psfs": _("Patient-Specific Functional Scale"),
+    "psk": _("Patient-specific complaints (PSK)"),
+    "nrs_pain": _("Weekly pain (NRS)"),
+    "chair_stand_30s": _("30-second chair stand (stands)"),
+    "walk_40m_speed": _("40 m fast-paced walk (m/s)"),
+    "tug_seconds": _("Timed Up and Go (seconds)"),
+    "six_minute_walk_m": _("6-minute walk test (metres)"),
+}
+
+
+def measure_label(measure: str) -> str:
+    """The translated name of a measure code; the code itself when it has none."""
+    return str(MEASURE_LABELS.get(measure, measure))
+
+
 class OutcomeScore(models.Model):
     """One measure's value at one moment, computed when its source was written: a
     questionnaire (sub)scale or a performance test. Keeps series and change against baseline a
