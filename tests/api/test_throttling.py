@@ -75,6 +75,13 @@ def test_refreshing_with_tokens_that_do_not_verify_counts_as_signing_in(world, r
     assert sign_in("owner", PASSWORD, "10.1.1.3").status_code == 429
 
 
+def test_a_refresh_body_that_does_not_parse_is_a_parse_error(world):
+    response = APIClient().generic(
+        "POST", REFRESH_URL, "{not json", content_type="application/json"
+    )
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "parse_error")
+
+
 def test_the_patient_app_is_limited_per_patient(world, rates):
     rates(patient="5/minute")
     owner = world.client("owner")
