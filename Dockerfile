@@ -20,5 +20,7 @@ RUN pip install -e ".[fcm]" \
 USER app
 EXPOSE 8000
 # Workers: WEB_CONCURRENCY (default 2 x CPUs + 1); see backend/gunicorn.py.
+# The proxy's address inside Docker varies; docker-compose.yml publishes the port on the host's
+# loopback only, so whatever reaches gunicorn came through the proxy on the host.
 ENV FORWARDED_ALLOW_IPS="*"
 CMD ["gunicorn", "-c", "python:backend.gunicorn", "backend.wsgi:application"]

@@ -57,6 +57,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything reads the query or the session: a NUL there is a 400, not a 500 (its
+    # message in the language just chosen).
+    "programs.middleware.RejectNullCharactersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -261,6 +264,9 @@ REST_FRAMEWORK = {
         "user": env("THROTTLE_USER", default="1200/minute"),
         "patient": env("THROTTLE_PATIENT", default="300/minute"),
         "login": env("THROTTLE_LOGIN", default="30/minute"),
+        # Per refresh token: a token is exchanged once (plus parallel replays), so this only
+        # stops a loop; per address it would refuse patients sharing a carrier's NAT address.
+        "refresh": env("THROTTLE_REFRESH", default="10/minute"),
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -298,8 +304,8 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": True,
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
-# A refresh token that was rotated less than this long ago still works once more, so that two
-# parallel refreshes from the app (PITFALLS.md) do not log the patient out.
+# A refresh token that was rotated less than this long ago is answered again with the pair that
+# replaced it, so that parallel refreshes from the app (PITFALLS.md) do not log the patient out.
 JWT_REFRESH_REUSE_GRACE = timedelta(seconds=env.int("JWT_REFRESH_REUSE_GRACE_SECONDS", default=30))
 
 # --- Domain settings (DOMAIN.md) -----------------------------------------------------------------

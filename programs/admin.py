@@ -24,8 +24,30 @@ from programs.models import (
 from programs.services.audit import access_log_record
 
 
+class ListAccessLogMixin:
+    """A list page shows patient data too (names, dates of birth, programmes): the patients on
+    the page that was shown are written to the access log (DOMAIN.md §6, NEN 7513), as the
+    API's lists do."""
+
+    def patients_listed(self, rows) -> list:
+        """The patients (or their ids) the rows of a list page show."""
+        raise NotImplementedError
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if changelist is not None and response.status_code == 200:
+            access_log_record(
+                request=request,
+                patients=self.patients_listed(list(changelist.result_list)),
+                action=AccessAction.LIST,
+                resource="admin",
+            )
+        return response
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ListAccessLogMixin, DjangoUserAdmin):
     list_display = ("username", "first_name", "last_name", "role", "is_active", "is_staff")
     list_filter = ("role", "is_active", "is_staff")
     fieldsets = (
@@ -42,6 +64,9 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
+
+    def patients_listed(self, rows) -> list:
+        return list(Patient.objects.filter(user__in=rows).values_list("pk", flat=True))
 
 
 @admin.register(Practice)
@@ -79,8 +104,9 @@ class InsuranceCoverageInline(admin.TabularInline):
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
-    """Staff reads and changes of a patient record are written to the access log too."""
+class PatientAdmin(ListAccessLogMixin, admin.ModelAdmin):
+    """Staff reads and changes of a patient record, and the list, are written to the access
+    log too."""
 
     list_display = ("__str__", "practice", "physiotherapist", "date_of_birth", "language")
     list_select_related = ("user", "practice", "physiotherapist__user")
@@ -88,6 +114,9 @@ class PatientAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "user__last_name", "coverages__member_number")
     autocomplete_fields = ("user", "practice", "physiotherapist")
     inlines = [InsuranceCoverageInline]
+
+    def patients_listed(self, rows) -> list:
+        return rows
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
@@ -192,13 +221,16 @@ class ProgrammeChangeInline(_ReadOnlyInline):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
-    """Viewing a programme reads patient data: it is written to the access log."""
+class ProgrammeAdmin(ListAccessLogMixin, admin.ModelAdmin):
+    """Viewing a programme, or the list, reads patient data: it is written to the access log."""
 
     list_display = ("__str__", "status", "start_date", "weeks")
     list_filter = ("status",)
     list_select_related = ("patient__user",)
     inlines = [ProgrammePhaseInline, PlannedSessionInline, ProgrammeChangeInline]
+
+    def patients_listed(self, rows) -> list:
+        return [programme.patient_id for programme in rows]
 
     def has_add_permission(self, request):
         return False

@@ -37,6 +37,32 @@ def test_apps_start_after_migrations_and_healthy_backing_services():
     assert "gunicorn" in (ROOT / "Dockerfile").read_text()
 
 
+def test_web_is_published_on_loopback_only_for_the_proxy_on_the_host():
+    """NUM_PROXIES=1 trusts the last X-Forwarded-For hop: a client that could reach gunicorn
+    around the proxy would choose its own address (sign-in limits, lock-out, access log)."""
+    web = compose()["services"]["web"]
+    assert web["ports"] == ["127.0.0.1:${WEB_PORT:-8000}:8000"]
+    assert web["environment"]["NUM_PROXIES"] == "${NUM_PROXIES:-1}"
+
+
+def test_the_database_password_has_no_default():
+    services = compose()["services"]
+    required = "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD (see README)}"
+    assert services["postgres"]["environment"]["POSTGRES_PASSWORD"] == required
+    assert f"hipcoach:{required}@postgres" in services["web"]["environment"]["DATABASE_URL"]
+
+
+def test_the_web_healthcheck_sends_a_host_that_allowed_hosts_accepts():
+    from backend.healthcheck import host_header
+
+    web = compose()["services"]["web"]
+    assert web["healthcheck"]["test"] == ["CMD", "python", "-m", "backend.healthcheck"]
+    assert host_header("hipcoach.example.org, localhost") == "hipcoach.example.org"
+    assert host_header(".example.org") == "example.org"
+    assert host_header("*") == "localhost"
+    assert host_header("") == "localhost"
+
+
 def test_procfile_runs_web_worker_and_beat():
     lines = (ROOT / "Procfile.dev").read_text().splitlines()
     assert [line.split(":")[0] for line in lines if line] == ["web", "worker", "beat"]
@@ -55,7 +81,8 @@ def test_gunicorn_starts_with_the_production_settings():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2"}
-    env.update(GUNICORN_ACCESS_LOG="/dev/null", ALLOWED_HOSTS="127.0.0.1")
+    # Production names its real domain only; the healthcheck must still get through.
+    env.update(GUNICORN_ACCESS_LOG="/dev/null", ALLOWED_HOSTS="hipcoach.example.org")
     command = ["gunicorn", "-c", "python:backend.gunicorn", "backend.wsgi:application"]
     server = subprocess.Popen(
         [sys.executable, "-m", *command],
@@ -68,7 +95,7 @@ def test_gunicorn_starts_with_the_production_settings():
         while True:
             try:
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                connection.request("GET", "/healthz")
+                connection.request("GET", "/healthz", headers={"Host": "hipcoach.example.org"})
                 response = connection.getresponse()
                 break
             except OSError:
@@ -77,6 +104,18 @@ def test_gunicorn_starts_with_the_production_settings():
                 time.sleep(0.2)
         assert response.status == 200, response.read()
         assert response.getheader("Permissions-Policy")
+        # The container's healthcheck (docker-compose.yml), where a bare Host: 127.0.0.1 is a 400.
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection.request("GET", "/healthz")
+        assert connection.getresponse().status == 400
+        check = subprocess.run(
+            [sys.executable, "-m", "backend.healthcheck", f"http://127.0.0.1:{port}/healthz"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            check=False,
+        )
+        assert check.returncode == 0, check.stderr.decode()
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -4,7 +4,12 @@
 physiotherapists on caseload and progress, 5% insurers checking claims. Each signs in with a
 token prepared by run.py (as an app holds one) and waits between actions like a person.
 
-Request names are the endpoint templates, so the statistics come per endpoint."""
+Request names are the endpoint templates, so the statistics come per endpoint.
+
+Patients log their real planned sessions: at start the app reads its sessions up to today
+(GET /me/sessions/) and logs the open ones, the oldest first, so the write path runs as in
+production (adherence, pain-monitoring alerts); only when none is left does it log an extra
+session (no planned session)."""
 
 import itertools
 import json
@@ -57,14 +62,34 @@ class Patient(AppUser):
         super().on_start()
         self.cursor = self.me["cursor"]
         self.last_log = None
+        self.open_sessions = self.sessions_to_log()
+
+    def sessions_to_log(self) -> list[dict]:
+        """The planned sessions up to today that are still to be logged, oldest first."""
+        today = now_local().date()
+        url = f"/api/v1/me/sessions/?from={self.me['programme_start']}&to={today}&page_size=200"
+        with self.client.get(
+            url, headers=self.headers, name="GET /me/sessions/", catch_response=True
+        ) as response:
+            if response.status_code != 200:
+                response.failure(f"{response.status_code}: {response.text[:200]}")
+                return []
+            response.success()
+            sessions = response.json()["results"]
+        return sorted(
+            (s for s in sessions if s["status"] == "scheduled" and s["log_id"] is None),
+            key=lambda s: s["scheduled_at"],
+        )
 
     def log_body(self) -> dict:
-        return {
+        """A log of the oldest open planned session, else of an extra session; a pain flare
+        (during above 5, DOMAIN.md §3 P1) now and then."""
+        body = {
             "planned_session": None,
             "performed_at": now_local().isoformat(timespec="seconds"),
             "status": "completed",
             "pain_before": random.randint(0, 4),
-            "pain_during_max": random.randint(1, 5),
+            "pain_during_max": random.choice((1, 2, 3, 3, 4, 4, 5, 5, 6, 7)),
             "exertion": random.randint(3, 7),
             "note": "",
             "exercises": [
@@ -72,6 +97,18 @@ class Patient(AppUser):
                 for pk in self.me["exercises"]
             ],
         }
+        if self.open_sessions:
+            session = self.open_sessions.pop(0)
+            body["planned_session"] = session["id"]
+            body["exercises"] = [
+                {
+                    "programme_exercise": item["id"],
+                    "sets_done": item["sets"],
+                    "repetitions_done": 10,
+                }
+                for item in session["exercises"]
+            ]
+        return body
 
     @task(3)
     def log_a_session(self):

@@ -6,7 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from programs.api.throttling import LoginRateThrottle
+from programs.api.throttling import LoginRateThrottle, RefreshRateThrottle
 from programs.models import AccessAction, Role
 from programs.selectors.people import me_profile
 from programs.services.audit import access_log_record
@@ -49,6 +49,8 @@ class TokenObtainView(_PublicAuthView):
 
 
 class TokenRefreshView(_PublicAuthView):
+    throttle_classes = [RefreshRateThrottle]
+
     @extend_schema(
         tags=["auth"],
         request=RefreshInputSerializer,
@@ -62,6 +64,8 @@ class TokenRefreshView(_PublicAuthView):
 
 
 class LogoutView(_PublicAuthView):
+    throttle_classes = [RefreshRateThrottle]
+
     @extend_schema(
         tags=["auth"],
         request=RefreshInputSerializer,

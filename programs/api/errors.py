@@ -104,7 +104,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
 # --- Django's own error views (URL not found, crashes outside DRF) ------------------------------
 
 
-def _wants_json(request: HttpRequest) -> bool:
+def wants_json(request: HttpRequest) -> bool:
+    """Answer errors as JSON: the API, the health check, and clients that ask for it."""
     return (
         request.path.startswith("/api/")
         or request.path.startswith("/healthz")
@@ -119,13 +120,13 @@ def _json_error(code: str, message: str, status_code: int) -> JsonResponse:
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if _wants_json(request):
+    if wants_json(request):
         return _json_error("not_found", _("Not found."), 404)
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    if _wants_json(request):
+    if wants_json(request):
         return _json_error(
             "server_error", _("Something went wrong on our side. It has been logged."), 500
         )
@@ -133,13 +134,13 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if _wants_json(request):
+    if wants_json(request):
         return _json_error("bad_request", _("Bad request."), 400)
     return defaults.bad_request(request, exception)
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if _wants_json(request):
+    if wants_json(request):
         return _json_error(
             "permission_denied", _("You do not have permission to perform this action."), 403
         )
@@ -150,7 +151,7 @@ def login_locked_out_response(request, original_response=None, credentials=None)
     """django-axes' lock-out response (AXES_LOCKOUT_CALLABLE): our JSON shape for the API, a
     page for the web login."""
     error = LoginLockedOutError()
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse(error.as_payload(), status=error.status_code)
     return render(
         request,

@@ -813,7 +813,11 @@ class MyDevicesView(APIView):
     )
     def get(self, request):
         patient = require_patient(request.user)
-        return Response(DeviceSerializer(patient.devices.order_by("pk"), many=True).data)
+        devices = DeviceSerializer(patient.devices.order_by("pk"), many=True).data
+        access_log_record(
+            request=request, patients=[patient], action=AccessAction.READ, resource="devices"
+        )
+        return Response(devices)
 
     @extend_schema(
         tags=["patient"],
@@ -826,6 +830,13 @@ class MyDevicesView(APIView):
         data = DeviceInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         device, created = device_register(patient=patient, **data.validated_data)
+        access_log_record(
+            request=request,
+            patients=[patient],
+            action=AccessAction.CREATE if created else AccessAction.UPDATE,
+            resource="devices",
+            object_id=device.pk,
+        )
         return Response(
             DeviceSerializer(device).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -837,7 +848,15 @@ class MyDeviceView(APIView):
 
     @extend_schema(tags=["patient"], summary="Remove a device", responses={204: None})
     def delete(self, request, device_id):
-        device_remove(patient=require_patient(request.user), device_id=device_id)
+        patient = require_patient(request.user)
+        device_remove(patient=patient, device_id=device_id)
+        access_log_record(
+            request=request,
+            patients=[patient],
+            action=AccessAction.DELETE,
+            resource="devices",
+            object_id=device_id,
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -71,6 +71,8 @@ class AutoSchema(SpectacularAutoSchema):
             codes.append("400")
         if any(parameter["in"] == "query" for parameter in parameters):
             codes.append("400")  # a malformed filter or page names the parameter
+        if "{" in self.path:
+            codes.append("400")  # a NUL character in a path parameter (programs/middleware.py)
         if "{" in self.path or any(parameter["name"] == "page" for parameter in parameters):
             codes.append("404")  # not yours, or a page past the last
         codes += list(getattr(self.view, "extra_error_codes", ()))

@@ -11,6 +11,9 @@ from django.core.exceptions import ImproperlyConfigured
 from redis.exceptions import RedisError
 from rest_framework import throttling
 from rest_framework.settings import api_settings
+from rest_framework_simplejwt.exceptions import TokenBackendError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.state import token_backend
 
 from programs.models import Role
 from programs.permissions import client_ip
@@ -56,12 +59,46 @@ class UserRateThrottle(FailOpenMixin, throttling.UserRateThrottle):
 
 
 class LoginRateThrottle(FailOpenMixin, throttling.SimpleRateThrottle):
-    """Sign-in, token refresh and sign-out: per client address, whoever it claims to be."""
+    """Sign-in: per client address, whoever it claims to be."""
 
     scope = "login"
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def _refresh_token_id(request) -> str | None:
+    """The id of the refresh token in the request body, if its signature holds. A body that
+    does not parse raises here already, with the error the view would give (parse_error, 415)."""
+    raw = request.data.get("refresh") if isinstance(request.data, dict) else None
+    if not isinstance(raw, str) or len(raw) > 4096:
+        return None
+    try:
+        payload = token_backend.decode(raw, verify=True)
+    except TokenBackendError:
+        return None
+    jti = payload.get(jwt_settings.JTI_CLAIM)
+    return str(jti) if jti else None
+
+
+class RefreshRateThrottle(FailOpenMixin, throttling.SimpleRateThrottle):
+    """Token refresh and sign-out, per refresh token (`refresh` rate): many patients behind one
+    carrier NAT share an address, and each refreshes its 10-minute access token all day, but no
+    two share a token. A request whose token does not verify counts against its address's
+    sign-in limit instead (`login` rate, the same bucket as sign-in): nothing else names it."""
+
+    scope = "refresh"
+
+    def allow_request(self, request, view):
+        self.token_id = _refresh_token_id(request)
+        self.scope = "refresh" if self.token_id else "login"
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request, view):
+        ident = f"token:{self.token_id}" if self.token_id else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 class PatientRateThrottle(FailOpenMixin, throttling.SimpleRateThrottle):

@@ -57,12 +57,32 @@ def _decode_refresh(raw: str) -> dict:
     return payload
 
 
+def _successor_pair(*, jti: str, since) -> dict[str, str] | None:
+    """The pair that replaced a token rotated at or after ``since``: its successor refresh token
+    (and a fresh access token for it). Follows the chain when the successor was itself rotated
+    within the grace period; None when the chain ends in a revoked or expired token."""
+    for _step in range(10):  # a chain longer than this within the grace period is not an app
+        rotation = RefreshTokenRotation.objects.filter(old_jti=jti, rotated_at__gte=since).first()
+        if rotation is None:
+            return None
+        successor = OutstandingToken.objects.filter(jti=rotation.new_jti).first()
+        if successor is None or successor.expires_at <= timezone.now():
+            return None
+        if not BlacklistedToken.objects.filter(token=successor).exists():
+            refresh = RefreshToken(successor.token, verify=False)
+            return {"access": str(refresh.access_token), "refresh": successor.token}
+        jti = rotation.new_jti
+    return None
+
+
 def auth_token_refresh(*, raw_refresh: str) -> dict[str, str]:
     """Exchange a refresh token for a new pair and revoke the old one (rotation).
 
     Two refreshes with the same token can race when the app wakes up (PITFALLS.md, "parallel
     refreshes must not log a user out"): a token rotated less than JWT_REFRESH_REUSE_GRACE ago
-    is therefore accepted again and gets its own new pair. A token revoked by logging out has no
+    is therefore accepted again, and answered with the SAME successor refresh token the first
+    exchange gave, so parallel refreshes converge on one token (and one logout revokes it)
+    instead of each minting a new 30-day branch. A token revoked by logging out has no
     rotation row and stays refused."""
     payload = _decode_refresh(raw_refresh)
     jti = payload[jwt_settings.JTI_CLAIM]
@@ -75,13 +95,9 @@ def auth_token_refresh(*, raw_refresh: str) -> dict[str, str]:
         if user is None or not user.is_active:
             raise AuthenticationFailedError(TOKEN_NOT_VALID, code="token_not_valid")
         if BlacklistedToken.objects.filter(token=outstanding).exists():
-            grace_start = now - settings.JWT_REFRESH_REUSE_GRACE
-            rotated_recently = RefreshTokenRotation.objects.filter(
-                old_jti=jti, rotated_at__gte=grace_start
-            ).exists()
-            if not rotated_recently:
+            pair = _successor_pair(jti=jti, since=now - settings.JWT_REFRESH_REUSE_GRACE)
+            if pair is None:
                 raise AuthenticationFailedError(TOKEN_NOT_VALID, code="token_not_valid")
-            _refresh, pair = _pair_for(user)
             return pair
         BlacklistedToken.objects.create(token=outstanding)
         refresh, pair = _pair_for(user)
@@ -92,14 +108,28 @@ def auth_token_refresh(*, raw_refresh: str) -> dict[str, str]:
 
 
 def auth_logout(*, raw_refresh: str) -> None:
-    """Revoke a refresh token for good, and close every reuse grace window of its user."""
+    """Revoke a refresh token for good, with every token that replaced it (a device that
+    signs out with a token an earlier refresh already rotated is signed out all the same),
+    and close every reuse grace window of its user."""
     payload = _decode_refresh(raw_refresh)
     jti = payload[jwt_settings.JTI_CLAIM]
     with transaction.atomic():
         outstanding = OutstandingToken.objects.filter(jti=jti).first()
         if outstanding is None:
             raise AuthenticationFailedError(TOKEN_NOT_VALID, code="token_not_valid")
-        BlacklistedToken.objects.get_or_create(token=outstanding)
+        revoked = [outstanding]
+        seen = {jti}
+        while True:
+            rotation = RefreshTokenRotation.objects.filter(old_jti=revoked[-1].jti).first()
+            if rotation is None or rotation.new_jti in seen:
+                break
+            successor = OutstandingToken.objects.filter(jti=rotation.new_jti).first()
+            if successor is None:
+                break
+            seen.add(successor.jti)
+            revoked.append(successor)
+        for token in revoked:
+            BlacklistedToken.objects.get_or_create(token=token)
         if outstanding.user_id:
             RefreshTokenRotation.objects.filter(user_id=outstanding.user_id).delete()
 

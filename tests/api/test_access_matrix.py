@@ -84,3 +84,23 @@ def test_staff_reading_a_patient_in_the_admin_is_logged(world, client):
     assert page.status_code == 200
     entry = AccessLogEntry.objects.get(patient_id=world.owner.pk)
     assert (entry.actor_role, entry.action, entry.resource) == ("staff", "read", "admin")
+
+
+@pytest.mark.parametrize(
+    "page", ["/admin/programs/patient/", "/admin/programs/user/", "/admin/programs/programme/"]
+)
+def test_staff_listing_patients_in_the_admin_is_logged(world, client, programme, page):
+    client.force_login(world.staff)
+    assert client.get(page).status_code == 200
+    entries = AccessLogEntry.objects.all()
+    owner_only = page.endswith("/programme/")  # only the owner has a programme
+    expected = {world.owner.pk} if owner_only else {world.owner.pk, world.other_patient.pk}
+    assert {entry.patient_id for entry in entries} == expected
+    assert {(e.actor_role, e.action, e.resource) for e in entries} == {("staff", "list", "admin")}
+
+
+def test_an_admin_list_logs_only_the_patients_on_the_page_shown(world, client):
+    client.force_login(world.staff)
+    page = client.get("/admin/programs/patient/", {"q": world.other_patient.user.username})
+    assert page.status_code == 200
+    assert [e.patient_id for e in AccessLogEntry.objects.all()] == [world.other_patient.pk]

@@ -6,6 +6,7 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from programs.models import AccessLogEntry, Role
 from tests.access import check_access
@@ -104,12 +105,40 @@ class TestRefresh:
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {new['access']}")
         assert client.get(ME_URL).status_code == 200
 
-    def test_a_parallel_second_refresh_with_the_same_token_still_succeeds(self, world):
+    def test_a_parallel_second_refresh_gets_the_same_successor_token(self, world):
         pair = login("owner").json()
         first = APIClient().post(REFRESH_URL, {"refresh": pair["refresh"]}, format="json")
         second = APIClient().post(REFRESH_URL, {"refresh": pair["refresh"]}, format="json")
-        assert (first.status_code, second.status_code) == (200, 200)
-        assert first.json()["refresh"] != second.json()["refresh"]
+        third = APIClient().post(REFRESH_URL, {"refresh": pair["refresh"]}, format="json")
+        assert (first.status_code, second.status_code, third.status_code) == (200, 200, 200)
+        # One successor, not a new 30-day token per replay.
+        assert first.json()["refresh"] == second.json()["refresh"] == third.json()["refresh"]
+        assert OutstandingToken.objects.filter(user=world.owner.user).count() == 2
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {second.json()['access']}")
+        assert client.get(ME_URL).status_code == 200
+
+    def test_a_replay_after_the_successor_was_rotated_too_gets_the_newest_token(self, world):
+        pair = login("owner").json()
+        successor = APIClient().post(REFRESH_URL, {"refresh": pair["refresh"]}).json()
+        newest = APIClient().post(REFRESH_URL, {"refresh": successor["refresh"]}).json()
+        replay = APIClient().post(REFRESH_URL, {"refresh": pair["refresh"]}, format="json")
+        assert replay.status_code == 200
+        assert replay.json()["refresh"] == newest["refresh"]
+
+    def test_logout_revokes_the_successor_a_parallel_refresh_received(self, world):
+        pair = login("owner").json()
+        first = APIClient().post(REFRESH_URL, {"refresh": pair["refresh"]}).json()
+        second = APIClient().post(REFRESH_URL, {"refresh": pair["refresh"]}).json()
+        assert APIClient().post(LOGOUT_URL, {"refresh": first["refresh"]}).status_code == 204
+        assert APIClient().post(REFRESH_URL, {"refresh": second["refresh"]}).status_code == 401
+        assert APIClient().post(REFRESH_URL, {"refresh": pair["refresh"]}).status_code == 401
+
+    def test_logout_with_the_rotated_token_revokes_its_successor(self, world):
+        pair = login("owner").json()
+        rotated = APIClient().post(REFRESH_URL, {"refresh": pair["refresh"]}).json()
+        assert APIClient().post(LOGOUT_URL, {"refresh": pair["refresh"]}).status_code == 204
+        assert APIClient().post(REFRESH_URL, {"refresh": rotated["refresh"]}).status_code == 401
 
     def test_a_rotated_token_is_refused_after_the_grace_period(self, world, settings):
         pair = login("owner").json()
@@ -149,7 +178,7 @@ class TestRefresh:
             try:
                 barrier.wait()
                 response = APIClient().post(REFRESH_URL, {"refresh": pair["refresh"]})
-                results.append(response.status_code)
+                results.append((response.status_code, response.json().get("refresh")))
             finally:
                 connection.close()
 
@@ -158,7 +187,8 @@ class TestRefresh:
             thread.start()
         for thread in threads:
             thread.join()
-        assert results == [200, 200]
+        assert [status for status, _token in results] == [200, 200]
+        assert results[0][1] == results[1][1], "both got the same successor"
 
 
 class TestMe:

@@ -1,26 +1,52 @@
 """The access matrix over the whole API: every operation in the OpenAPI schema, with every
 role, against ONE table. A new endpoint that is not in the table fails this test; so does an
-entry of the table that is no longer in the schema.
+entry of the table that is no longer in the schema, and a URL the API serves that the schema
+does not show (it would escape the matrix).
 
 Roles: the patient who owns the data, another patient, a physiotherapist of the practice and
 one of another practice, the patient's insurer and another insurer, staff, and anonymous.
+
+An allowed call must be accepted (2xx; a refusal, a 404 or a 400 fails: every body here is
+valid), and when it reads or changes a patient's data it must add an entry for that patient to
+the access log (NEN 7513, DOMAIN.md §6). A refused call must get exactly the refusal the table
+names: 401 anonymous, 403 a role the operation is not for, 404 another's object, and for a
+record named in the body the refusal inside the answer.
 """
 
+import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from programs.models import Alert, Device, Programme
+from programs.models import AccessLogEntry, Alert, Device, Patient, Programme
 from programs.services.outcome import questionnaire_response_upsert
+from programs.services.programme import programme_pause
 from programs.services.session import session_log_upsert
 from tests.conftest import ACTORS, enrol
+from tests.factories import PatientFactory
 
-# Who may do what. "ok": allowed (any answer but 401/403, and not 404 for the owner of the
-# object); otherwise the exact status a refused actor gets.
+
+@dataclass(frozen=True)
+class Refused:
+    """Refused about a record the body names, inside an answer with this status."""
+
+    status: int
+    says: Callable[[dict], bool]
+    why: str
+
+
+def field_codes(body: dict, name: str) -> list[str]:
+    return [error["code"] for error in body["error"]["fields"].get(name, [])]
+
+
+# Who may do what. "ok": allowed (see the module docstring); a number: the exact status a
+# refused actor gets; Refused: refused on what the body names.
 CLASSES = {
     "public": dict.fromkeys(ACTORS, "ok"),
     "signed_in": {**dict.fromkeys(ACTORS, "ok"), "anonymous": 401},
@@ -36,6 +62,20 @@ CLASSES = {
         "other_patient": 404,
         "anonymous": 401,
     },
+    # A batch naming the owner's planned session: the other patient's item is refused.
+    "patient_batch": {
+        **dict.fromkeys(ACTORS, 403),
+        "owner": "ok",
+        "other_patient": Refused(
+            200,
+            lambda body: (
+                [item["status"] for item in body["results"]] == [404]
+                and field_codes(body["results"][0], "planned_session") == ["not_found"]
+            ),
+            "another patient's planned session",
+        ),
+        "anonymous": 401,
+    },
     "physio": {
         **dict.fromkeys(ACTORS, 403),
         "physio": "ok",
@@ -48,6 +88,17 @@ CLASSES = {
         "other_physio": 404,
         "anonymous": 401,
     },
+    # The body names a patient: one of another practice is not found.
+    "physio_body": {
+        **dict.fromkeys(ACTORS, 403),
+        "physio": "ok",
+        "other_physio": Refused(
+            400,
+            lambda body: field_codes(body, "patient") == ["not_found"],
+            "a patient of another practice",
+        ),
+        "anonymous": 401,
+    },
     "insurer": {
         **dict.fromkeys(ACTORS, 403),
         "insurer": "ok",
@@ -58,6 +109,17 @@ CLASSES = {
         **dict.fromkeys(ACTORS, 403),
         "insurer": "ok",
         "other_insurer": 404,
+        "anonymous": 401,
+    },
+    # Claim lines name a member: another insurer's member is judged not_our_member.
+    "insurer_lines": {
+        **dict.fromkeys(ACTORS, 403),
+        "insurer": "ok",
+        "other_insurer": Refused(
+            200,
+            lambda body: [line["verdict"] for line in body["results"]] == ["not_our_member"],
+            "another insurer's member",
+        ),
         "anonymous": 401,
     },
 }
@@ -86,7 +148,7 @@ TABLE = {
     ("GET", "/api/v1/me/session-logs/{log_id}/"): "patient_object",
     ("PUT", "/api/v1/me/session-logs/{log_id}/"): "patient_object",
     ("GET", "/api/v1/me/sessions/"): "patient",
-    ("POST", "/api/v1/me/sync/"): "patient",
+    ("POST", "/api/v1/me/sync/"): "patient_batch",
     ("GET", "/api/v1/me/weekly-pain/"): "patient",
     ("PUT", "/api/v1/me/weekly-pain/{week}/"): "patient",
     # the physiotherapist's practice
@@ -104,7 +166,7 @@ TABLE = {
     ("GET", "/api/v1/physio/patients/{patient_id}/reimbursement/"): "physio_object",
     ("PUT", "/api/v1/physio/patients/{patient_id}/treatments/{reference}/"): "physio_object",
     ("GET", "/api/v1/physio/programmes/"): "physio",
-    ("POST", "/api/v1/physio/programmes/"): "physio",
+    ("POST", "/api/v1/physio/programmes/"): "physio_body",
     ("GET", "/api/v1/physio/programmes/{programme_id}/"): "physio_object",
     ("PATCH", "/api/v1/physio/programmes/{programme_id}/"): "physio_object",
     ("GET", "/api/v1/physio/programmes/{programme_id}/adherence/"): "physio_object",
@@ -131,7 +193,7 @@ TABLE = {
         "physio_object"
     ),
     # the insurer's members
-    ("POST", "/api/v1/insurer/claims/check/"): "insurer",
+    ("POST", "/api/v1/insurer/claims/check/"): "insurer_lines",
     ("GET", "/api/v1/insurer/episodes/"): "insurer_member",
     ("GET", "/api/v1/insurer/episodes/export.csv"): "insurer",
 }
@@ -147,6 +209,31 @@ def schema_operations() -> set[tuple[str, str]]:
     }
 
 
+# Served under /api/ and rightly not in the schema: the schema and its viewer.
+NOT_IN_SCHEMA = {("GET", "/api/v1/schema/"), ("GET", "/api/v1/docs/")}
+CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
+
+
+def resolver_operations(patterns=None, prefix: str = "/") -> set[tuple[str, str]]:
+    """Every (method, path) the URL configuration serves under /api/, in the schema's notation,
+    whatever the schema generator makes of it."""
+    operations = set()
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        route = str(pattern.pattern).lstrip("^").rstrip("$")
+        path = prefix + CONVERTER.sub(lambda m: "{" + (m.group(1) or m.group(2)) + "}", route)
+        if isinstance(pattern, URLResolver):
+            operations |= resolver_operations(pattern.url_patterns, path)
+        elif isinstance(pattern, URLPattern) and path.startswith("/api/"):
+            view = getattr(pattern.callback, "view_class", None)
+            methods = (
+                [m for m in ("get", "post", "put", "patch", "delete") if hasattr(view, m)]
+                if view is not None
+                else ["get"]
+            )
+            operations |= {(method.upper(), path) for method in methods}
+    return operations
+
+
 @pytest.mark.django_db
 def test_the_table_covers_exactly_the_operations_in_the_schema():
     operations = schema_operations()
@@ -156,25 +243,45 @@ def test_the_table_covers_exactly_the_operations_in_the_schema():
     assert not stale, f"no longer in the schema: {stale}"
 
 
+@pytest.mark.django_db
+def test_every_operation_the_api_serves_is_in_the_schema():
+    served = resolver_operations()
+    assert len(served) > 50
+    assert served >= NOT_IN_SCHEMA
+    hidden = sorted(served - NOT_IN_SCHEMA - schema_operations())
+    assert not hidden, f"served but not in the schema, so not in the matrix: {hidden}"
+
+
 @dataclass
 class Data:
     programme: Programme
     session_id: uuid.UUID
     future_session_id: uuid.UUID
+    unlogged_session_id: uuid.UUID
+    free_date: str
     log_id: uuid.UUID
     response_id: uuid.UUID
     device_id: int
     alert_id: int
     item_id: int
+    newcomer: Patient
 
 
 @pytest.fixture
 def data(world) -> Data:
-    programme = enrol(
-        world.owner, world.physio, start_date=timezone.localdate() - timedelta(days=10)
-    )
+    ten_days_ago = timezone.localdate() - timedelta(days=10)
+    programme = enrol(world.owner, world.physio, start_date=ten_days_ago)
+    # The other patient follows a programme too: what they are allowed gets a real answer.
+    enrol(world.other_patient, world.physio, start_date=ten_days_ago)
     past = programme.sessions.filter(scheduled_at__lt=timezone.now(), supervised=True).first()
+    unlogged = programme.sessions.filter(scheduled_at__lt=timezone.now(), supervised=False)
     future = programme.sessions.filter(scheduled_at__gt=timezone.now()).order_by("scheduled_at")
+    taken = set(programme.sessions.values_list("local_date", flat=True))
+    free_date = next(
+        future.first().local_date + timedelta(days=n)
+        for n in range(1, 7)
+        if future.first().local_date + timedelta(days=n) not in taken
+    )
     log_id = uuid.uuid4()
     session_log_upsert(
         patient=world.owner,
@@ -203,11 +310,15 @@ def data(world) -> Data:
         programme=programme,
         session_id=past.pk,
         future_session_id=future.first().pk,
+        unlogged_session_id=unlogged.first().pk,
+        free_date=free_date.isoformat(),
         log_id=log_id,
         response_id=response_id,
         device_id=device.pk,
         alert_id=Alert.objects.get(patient=world.owner).pk,
         item_id=programme.phases.get(order=1).exercises.get(exercise__slug="bridging").pk,
+        # Of the practice, not yet enrolled: the physiotherapist enrols them.
+        newcomer=PatientFactory(physiotherapist=world.physio, user__username="newcomer"),
     )
 
 
@@ -255,7 +366,16 @@ def body(method: str, path: str, world, data: Data) -> dict | None:
             "performed_at": now.isoformat(),
             "status": "completed",
         },
-        "/api/v1/me/sync/": {},
+        "/api/v1/me/sync/": {
+            "session_logs": [
+                {
+                    "id": str(uuid.uuid4()),
+                    "planned_session": str(data.unlogged_session_id),
+                    "performed_at": now.isoformat(),
+                    "status": "completed",
+                }
+            ]
+        },
         "/api/v1/me/weekly-pain/{week}/": {"nrs": 3},
         "/api/v1/physio/alerts/{alert_id}/resolve/": {"note": "ok"},
         "/api/v1/physio/patients/{patient_id}/indications/": {
@@ -266,7 +386,7 @@ def body(method: str, path: str, world, data: Data) -> dict | None:
             "treated_at": now.isoformat()
         },
         "/api/v1/physio/programmes/": {
-            "patient": str(world.other_patient.pk),
+            "patient": str(data.newcomer.pk),
             "start_date": tomorrow,
             "weekdays": [1, 4],
             "session_time": "10:00",
@@ -289,7 +409,7 @@ def body(method: str, path: str, world, data: Data) -> dict | None:
             "performance-tests/{kind}/"
         ): {"value": "10.5"},
         "/api/v1/physio/programmes/{programme_id}/sessions/{session_id}/reschedule/": {
-            "date": (timezone.localdate() + timedelta(days=30)).isoformat()
+            "date": data.free_date
         },
         "/api/v1/insurer/claims/check/": {
             "dry_run": True,
@@ -307,37 +427,97 @@ def body(method: str, path: str, world, data: Data) -> dict | None:
     return bodies.get(path) if method in ("POST", "PUT", "PATCH") else None
 
 
+# What an allowed answer must say beyond its 2xx: a batch or a check judged item by item.
+ACCEPTED = {
+    ("POST", "/api/v1/me/sync/"): lambda body: [i["status"] for i in body["results"]] == [201],
+    ("POST", "/api/v1/insurer/claims/check/"): (
+        lambda body: [line["verdict"] for line in body["results"]] != ["not_our_member"]
+    ),
+}
+
+# Operations on no patient's data; every other allowed call writes the access log.
+NO_PATIENT_DATA = {
+    ("POST", "/api/v1/auth/token/"),
+    ("POST", "/api/v1/auth/token/refresh/"),
+    ("POST", "/api/v1/auth/logout/"),
+    ("GET", "/api/v1/physio/exercises/"),
+    ("GET", "/api/v1/physio/templates/"),
+}
+
+
+def patients_touched(method: str, path: str, actor: str, world, data: Data) -> set:
+    """Whose data an allowed call reads or changes: the access log must name them."""
+    if (method, path) in NO_PATIENT_DATA:
+        return set()
+    if path.startswith("/api/v1/me/"):
+        patient = {"owner": world.owner, "other_patient": world.other_patient}.get(actor)
+        return {patient.pk} if patient else set()  # GET /me/ of someone else: their account
+    if path.startswith("/api/v1/physio/"):
+        if actor == "other_physio":
+            return set()  # their practice has no patients
+        if (method, path) == ("POST", "/api/v1/physio/programmes/"):
+            return {data.newcomer.pk}
+        return {world.owner.pk}
+    if path.startswith("/api/v1/insurer/"):
+        if actor == "other_insurer":  # their member is the other patient
+            return {world.other_patient.pk} if path.endswith("export.csv") else set()
+        return {world.owner.pk}
+    raise AssertionError(f"whose data does {method} {path} touch?")
+
+
+def prepare(method: str, path: str, world, data: Data) -> None:
+    """The state an operation needs to be accepted."""
+    if path.endswith("/resume/"):
+        programme_pause(actor=world.physio.user, programme=data.programme)
+
+
+def judge(want, status: int, body, accepted) -> str | None:
+    """What is wrong with this answer, or None."""
+    if isinstance(want, Refused):
+        if status != want.status or not want.says(body):
+            return f"{status}, not refused for {want.why}: {str(body.get('results', body))[:300]}"
+        return None
+    if want != "ok":
+        return None if status == want else str(status)
+    if not 200 <= status < 300:
+        return str(status)
+    if accepted is not None and not accepted(body):
+        return f"{status} but not accepted: {body.get('results')}"
+    return None
+
+
 @pytest.mark.parametrize(("method", "path"), sorted(TABLE))
 def test_every_operation_with_every_role(world, data, method, path):
     expected = CLASSES[TABLE[(method, path)]]
     url = concrete(path, world, data, method)
     payload = body(method, path, world, data)
+    prepare(method, path, world, data)
     # Refused actors first: what the allowed ones change must not make a refusal pass.
     order = sorted(ACTORS, key=lambda actor: expected[actor] == "ok")
-    outcomes = {}
+    outcomes, wrong = {}, {}
     for actor in order:
         client = world.client(actor)
+        logged_before = AccessLogEntry.objects.count()
         response = getattr(client, method.lower())(url, payload, format="json")
-        outcomes[actor] = response.status_code
-    wrong = {}
-    for actor, status in outcomes.items():
+        if response.streaming:  # the CSV export logs as it streams
+            b"".join(response.streaming_content)
+        status = outcomes[actor] = response.status_code
+        json_body = response.json() if response.get("Content-Type") == "application/json" else {}
         want = expected[actor]
-        if want == "ok" and TABLE[(method, path)] == "public":
+        if TABLE[(method, path)] == "public":
             # Signing in needs no access: any answer but a crash is about the credentials.
-            if status >= 500:
-                wrong[actor] = status
-        elif want == "ok":
-            owner_of_object = (
-                TABLE[(method, path)].endswith("_object")
-                and actor
-                in (
-                    "owner",
-                    "physio",
+            problem = f"{status}" if status >= 500 else None
+        else:
+            problem = judge(want, status, json_body, ACCEPTED.get((method, path)))
+        if problem is None and want == "ok":
+            logged = set(
+                AccessLogEntry.objects.order_by("pk")[logged_before:].values_list(
+                    "patient_id", flat=True
                 )
-            ) or (TABLE[(method, path)] == "insurer_member" and actor == "insurer")
-            bad = status in (401, 403) or status >= 500 or (owner_of_object and status == 404)
-            if bad:
-                wrong[actor] = status
-        elif status != want:
-            wrong[actor] = status
+            )
+            unlogged = patients_touched(method, path, actor, world, data) - logged
+            if unlogged:
+                problem = f"{status} but not in the access log: {sorted(map(str, unlogged))}"
+        if problem is not None:
+            wrong[actor] = problem
     assert not wrong, f"{method} {path}: {wrong} (all: {outcomes})"

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from programs.models import SessionLog
 from tests.conftest import enrol
@@ -17,6 +18,7 @@ from tests.factories import PASSWORD
 
 AMS = ZoneInfo("Europe/Amsterdam")
 TOKEN_URL = "/api/v1/auth/token/"
+REFRESH_URL = "/api/v1/auth/token/refresh/"
 
 
 @pytest.fixture
@@ -45,6 +47,39 @@ def test_sign_in_is_limited_per_address(world, rates):
     assert 0 < int(refused["Retry-After"]) <= 60
     # Another address is counted on its own, whatever username it tries.
     assert sign_in("otherpatient", "wrong", "10.1.1.2").status_code == 401
+
+
+def refresh(token, address):
+    return APIClient(REMOTE_ADDR=address).post(REFRESH_URL, {"refresh": token}, format="json")
+
+
+def test_refreshing_is_limited_per_token_not_per_address(world, rates):
+    rates(login="3/minute", refresh="2/minute")
+    # Patients behind one carrier NAT address, each refreshing their own token.
+    users = [world.owner.user, world.other_patient.user, world.physio.user, world.staff] * 2
+    tokens = [str(RefreshToken.for_user(user)) for user in users]
+    assert [refresh(token, "100.64.0.1").status_code for token in tokens] == [200] * 8
+    # One token: exchanged, replayed once within the grace period, then refused.
+    token = str(RefreshToken.for_user(world.owner.user))
+    answers = [refresh(token, "100.64.0.1").status_code for _ in range(3)]
+    assert answers == [200, 200, 429]
+    # Signing in from that address was not counted by any of it.
+    assert sign_in("owner", PASSWORD, "100.64.0.1").status_code == 200
+
+
+def test_refreshing_with_tokens_that_do_not_verify_counts_as_signing_in(world, rates):
+    rates(login="3/minute")
+    answers = [refresh(f"not.a.token{n}", "10.1.1.3").status_code for n in range(3)]
+    assert answers == [401, 401, 401]
+    assert refresh("not.a.token", "10.1.1.3").status_code == 429
+    assert sign_in("owner", PASSWORD, "10.1.1.3").status_code == 429
+
+
+def test_a_refresh_body_that_does_not_parse_is_a_parse_error(world):
+    response = APIClient().generic(
+        "POST", REFRESH_URL, "{not json", content_type="application/json"
+    )
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "parse_error")
 
 
 def test_the_patient_app_is_limited_per_patient(world, rates):
