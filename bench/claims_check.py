@@ -8,6 +8,7 @@ Needs PostgreSQL (BENCH_PG_ADMIN) and Redis (BENCH_REDIS_URL); creates and drops
 database. The data is generated in SQL (generate_series), not through the services."""
 
 import argparse
+import json
 import random
 import sys
 import time
@@ -167,6 +168,21 @@ def main() -> None:
             "POST", "/api/v1/insurer/claims/check/", {"lines": lines, "dry_run": True}
         )
         api = time.perf_counter() - started
+        # The insurer's real call records a claim per covered line; sent again, the same
+        # batch is all duplicate_claim (and records nothing more).
+        recorded = []
+        for _ in range(2):
+            started = time.perf_counter()
+            rec_status, _latency, rec_body = client.call(
+                "POST", "/api/v1/insurer/claims/check/", {"lines": lines}
+            )
+            recorded.append(
+                (
+                    time.perf_counter() - started,
+                    rec_status,
+                    Counter(r.get("verdict", "error") for r in json.loads(rec_body)["results"]),
+                )
+            )
     verdicts = Counter(r.verdict for r in results)
     print(
         f"claims check: {len(lines)} lines against {data['sessions']:,} sessions "
@@ -176,6 +192,14 @@ def main() -> None:
     print(f"  service claims_check: {service:.2f} s, {queries} queries")
     print(f"  API POST /insurer/claims/check/ on gunicorn: {api:.2f} s (status {status})")
     print(f"  verdicts: { {str(k): v for k, v in verdicts.items()} }")
+    for label, (seconds, rec_status, counts) in zip(
+        ("recording claims", "the same batch again"), recorded, strict=True
+    ):
+        print(
+            f"  API {label}: {seconds:.2f} s (status {rec_status}), "
+            f"covered {counts.get('covered', 0)}, duplicate_claim "
+            f"{counts.get('duplicate_claim', 0)}"
+        )
 
 
 def _parsed(lines: list[dict]) -> list[dict]:
