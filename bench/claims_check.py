@@ -1,6 +1,7 @@
 """The insurer's check of 10,000 claim lines against a database of 1,000,000 planned sessions
 (about half of them supervised and registered as treatments), on PostgreSQL: the time of the
-service call with its query count, and of the same batch through the API on gunicorn.
+service call with its query count, and of the same batch through the API on gunicorn: a dry
+run, the recording call, and the same batch sent again.
 
     .venv/bin/python bench/claims_check.py [--sessions 1000000] [--lines 10000]
 
