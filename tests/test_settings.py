@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -86,3 +88,14 @@ def test_email_url_configures_smtp_on_either_django_version(tmp_path):
         "mailer",
         "True",
     ]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_our_postgresql_connections_run_without_jit():
+    """JIT compiling cost the caseload's grouped queries ten times their run time."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
