@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Client, gunicorn, recreate_database
+from bench.common import Client, analyze, gunicorn, recreate_database
 
 PASSWORD = "bench-caseload-password"
 
@@ -83,9 +83,7 @@ def main() -> None:
 
     env = recreate_database("hipcoach_bench_caseload")
     token = prepare(args.patients)
-    from django.db import connection
-
-    connection.close()
+    analyze()
     with gunicorn(env, workers=2) as port:
         page = Client(port, {"Cookie": session_cookie(port)})
         api = Client(port, {"Authorization": f"Bearer {token}"})

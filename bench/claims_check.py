@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Client, gunicorn, recreate_database
+from bench.common import Client, analyze, gunicorn, recreate_database
 
 SESSIONS_PER_PATIENT = 25
 
@@ -141,6 +141,7 @@ def main() -> None:
     env = recreate_database("hipcoach_bench_claims")
     data = generate(args.sessions)
     lines = claim_lines(data, args.lines)
+    analyze()
     from collections import Counter
 
     from django.db import connection, reset_queries

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Client, gunicorn, percentiles, recreate_database
+from bench.common import Client, analyze, gunicorn, percentiles, recreate_database
 
 
 def prepare(patients: int) -> list[dict]:
@@ -128,9 +128,7 @@ def main() -> None:
 
     env = recreate_database("hipcoach_bench_logs")
     people = prepare(args.clients)
-    from django.db import connection
-
-    connection.close()
+    analyze()
     with gunicorn(env, workers=args.workers) as port:
         run(port, people, 10, bare=False)  # warm-up: connections, imports
         run(port, people, 10, bare=True)

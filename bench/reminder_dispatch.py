@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ["CELERY_TASK_DEFAULT_QUEUE"] = "hipcoach-bench-reminders"
 
-from bench.common import recreate_database
+from bench.common import analyze, recreate_database
 
 BATCH = 5000
 
@@ -147,6 +147,7 @@ def main() -> None:
     from programs.services.reminder import DAILY_KINDS, SESSION_KINDS, reminder_dispatch_due
 
     setup = create_due_sessions(args.sessions) + create_later_sessions(args.later)
+    analyze()
 
     started = time.perf_counter()
     report = reminder_dispatch_due(kinds=SESSION_KINDS)  # what beat runs every minute

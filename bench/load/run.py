@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))
 
-from bench.common import ROOT, gunicorn, recreate_database
+from bench.common import ROOT, analyze, gunicorn, recreate_database
 
 PATIENT_WRITES = ("PUT /me/session-logs/{id}/", "PUT /me/weekly-pain/{week}/", "POST /me/sync/")
 TARGET_P99_MS = 100
@@ -201,9 +201,7 @@ def main() -> None:
     for name in ("THROTTLE_USER", "THROTTLE_ANON", "THROTTLE_PATIENT"):
         env.pop(name, None)  # production rate limits
     people = prepare(patients, physios, insurers, args.caseload)
-    from django.db import connection
-
-    connection.close()
+    analyze()
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     users_file = out / "load-users.json"
