@@ -34,7 +34,7 @@ from programs.models import (
 from programs.models.catalogue import DOSE_BOUNDS
 from programs.scoring.pain import session_pain_signals
 from programs.selectors.adherence import (
-    adherence_by_programme,
+    Adherence,
     adherence_by_week,
     extra_sessions_count,
 )
@@ -511,10 +511,9 @@ class AdherenceSerializer(AdherenceFiguresSerializer):
 
 def adherence_payload(programme: Programme) -> dict:
     now = timezone.now()
-    overall = adherence_by_programme([programme.pk], now)[programme.pk]
-    weeks = [
-        {"week": week, **vars(figures)} for week, figures in adherence_by_week(programme.pk, now)
-    ]
+    by_week = adherence_by_week(programme.pk, now)
+    overall = Adherence.total(figures for _week, figures in by_week)
+    weeks = [{"week": week, **vars(figures)} for week, figures in by_week]
     return {
         "programme": programme.pk,
         "as_of": now,

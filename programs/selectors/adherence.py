@@ -155,6 +155,20 @@ class Adherence:
         )
 
     @classmethod
+    def total(cls, parts: Iterable["Adherence"]) -> "Adherence":
+        """The figures of several weeks together: every count is a sum over the same due
+        sessions, so a programme's overall adherence is the sum of its weeks' (one grouped
+        query gives both)."""
+        parts = list(parts)
+        return cls(
+            due=sum(part.due for part in parts),
+            done=sum(part.done for part in parts),
+            sets_prescribed=sum(part.sets_prescribed for part in parts),
+            sets_done=sum(part.sets_done for part in parts),
+            threshold=settings.ADHERENCE_THRESHOLD,
+        )
+
+    @classmethod
     def from_row(cls, row: dict) -> "Adherence":
         return cls(
             due=row.get("due") or 0,

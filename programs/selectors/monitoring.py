@@ -27,7 +27,6 @@ from programs.models import (
 from programs.scoring.pain import session_pain_signals
 from programs.selectors.adherence import (
     Adherence,
-    adherence_by_programme,
     adherence_by_programme_week,
     adherence_by_week,
 )
@@ -80,8 +79,11 @@ def caseload(*, physiotherapist: Physiotherapist, now: datetime | None = None) -
     ids = [p.pk for p in patients]
     programmes = _current_programmes(ids)
     programme_ids = [p.pk for p in programmes.values()]
-    overall = adherence_by_programme(programme_ids, now)
     weekly = adherence_by_programme_week(programme_ids, now)
+    weeks_of: dict[UUID, list[Adherence]] = {programme_id: [] for programme_id in programme_ids}
+    for (programme_id, _week), figures in weekly.items():
+        weeks_of[programme_id].append(figures)
+    overall = {programme_id: Adherence.total(parts) for programme_id, parts in weeks_of.items()}
     weeks = {
         row["programme_id"]: row["next_week"] or row["last_week"]
         for row in PlannedSession.objects.filter(programme_id__in=programme_ids)
@@ -218,10 +220,11 @@ def patient_progress(*, patient: Patient, now: datetime | None = None) -> dict:
     now = now or timezone.now()
     programme = _current_programmes([patient.pk]).get(patient.pk)
     scores = scores_with_change(patient=patient)
+    weeks = adherence_by_week(programme.pk, now) if programme else []
     return {
         "programme": programme,
-        "weeks": adherence_by_week(programme.pk, now) if programme else [],
-        "overall": adherence_by_programme([programme.pk], now)[programme.pk] if programme else None,
+        "weeks": weeks,
+        "overall": Adherence.total(figures for _week, figures in weeks) if programme else None,
         # The current programme's weeks only: an earlier programme's reports (and baseline)
         # are not this programme's 12 weeks.
         "weekly_pain": weekly_pain_series(patient=patient, programme=programme)
