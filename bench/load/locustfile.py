@@ -18,14 +18,15 @@ import random
 import uuid
 from datetime import datetime, timedelta
 
+import gevent
 from locust import FastHttpUser, between, task
 
 with open(os.environ["LOAD_USERS"]) as handle:
     PEOPLE = json.load(handle)
 _next = {role: itertools.cycle(PEOPLE[role]) for role in ("patients", "physios", "insurers")}
-WAIT = between(
-    float(os.environ.get("LOAD_WAIT_MIN", "1")), float(os.environ.get("LOAD_WAIT_MAX", "3"))
-)
+WAIT_MIN = float(os.environ.get("LOAD_WAIT_MIN", "1"))
+WAIT_MAX = float(os.environ.get("LOAD_WAIT_MAX", "3"))
+WAIT = between(WAIT_MIN, WAIT_MAX)
 
 
 def now_local() -> datetime:
@@ -40,6 +41,10 @@ class AppUser(FastHttpUser):
     def on_start(self):
         self.me = next(_next[self.role])
         self.headers = {"Authorization": f"Bearer {self.me['token']}"}
+        # People open the app at their own moments, not all in the second they were started:
+        # each user's first action falls somewhere in one waiting time (without this, the
+        # start was a burst of every user's first request at once, five caseloads among them).
+        gevent.sleep(random.uniform(0, WAIT_MAX))
 
     def get(self, path, name):
         self.client.get(path, headers=self.headers, name=name)

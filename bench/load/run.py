@@ -29,6 +29,9 @@ from bench.common import ROOT, analyze, gunicorn, recreate_database
 
 PATIENT_WRITES = ("PUT /me/session-logs/{id}/", "PUT /me/weekly-pain/{week}/", "POST /me/sync/")
 TARGET_P99_MS = 100
+# locust shares the two cores with gunicorn and PostgreSQL: waiting for a core, it would
+# count its own wait as the server's latency. Run it ahead of them where allowed (root).
+NICE_LOCUST = ["nice", "-n", "-10"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
 
 
 # App patients were enrolled four weeks ago (as far back as enrolment goes), three sessions a
@@ -212,6 +215,7 @@ def main() -> None:
     with gunicorn(env, workers=args.workers, threads=args.threads) as port:
         locust = subprocess.run(
             [
+                *NICE_LOCUST,
                 sys.executable,
                 "-m",
                 "locust",
