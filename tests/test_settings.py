@@ -92,10 +92,13 @@ def test_email_url_configures_smtp_on_either_django_version(tmp_path):
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_our_postgresql_connections_run_without_jit():
-    """JIT compiling cost the caseload's grouped queries ten times their run time."""
+def test_our_postgresql_connections_run_without_jit_and_plan_cursors_for_all_rows():
+    """JIT compiling cost the caseload's grouped queries ten times their run time; fast-start
+    plans for server-side cursors made the reminder dispatcher quadratic."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+        cursor.execute("SHOW cursor_tuple_fraction")
+        assert float(cursor.fetchone()[0]) == 1.0
