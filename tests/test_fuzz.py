@@ -130,6 +130,8 @@ def fuzz(
 )
 def test_fuzz_the_api_as(actor, api_schema, world, known_ids):
     failures, statuses = fuzz(api_schema, bearer(world.user(actor)), known_ids)
+    # The budget actually spent (shown with -s, and with any failure).
+    print(f"fuzz as {actor}: {sum(statuses.values())} requests, {dict(sorted(statuses.items()))}")
     assert not failures, "\n\n".join(failures)
     # A rate limit would have answered instead of the handlers being fuzzed.
     assert statuses[429] == 0, statuses
