@@ -5,6 +5,14 @@ from django.db.models import F, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Concat
 
 
+def constraints_checked_now(schema_editor):
+    """PostgreSQL checks our (deferred) foreign keys at commit; rows changed here would leave
+    those checks pending, and the schema changes after this step refuse to run on a table
+    with pending trigger events. Check them now."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def backfill(apps, schema_editor):
     """Existing rows before the new keys: each old alert is its own subject (it was raised by
     data whose key we do not have), a score decline's scope is its measure; a claim judged
@@ -34,6 +42,7 @@ def backfill(apps, schema_editor):
             first.referral_date = indication.referral_date
             first.save(update_fields=["referral_date"])
         indication.delete()
+    constraints_checked_now(schema_editor)
 
 
 class Migration(migrations.Migration):

@@ -3,11 +3,20 @@ from django.db import migrations, models
 from django.db.models.functions import Length
 
 
+def constraints_checked_now(schema_editor):
+    """PostgreSQL checks our (deferred) foreign keys at commit; rows changed here would leave
+    those checks pending, and the schema changes after this step refuse to run on a table
+    with pending trigger events. Check them now."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def drop_unusable_tokens(apps, schema_editor):
     """Tokens longer than the new limit are no FCM or APNs token; the column could not hold
     them any more. The devices go (their delivery history keeps its rows, device emptied)."""
     Device = apps.get_model("programs", "Device")
     Device.objects.annotate(length=Length("token")).filter(length__gt=1024).delete()
+    constraints_checked_now(schema_editor)
 
 
 class Migration(migrations.Migration):
