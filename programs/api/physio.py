@@ -1118,7 +1118,12 @@ def _not_in_the_future(value: date) -> date:
 class IndicationInputSerializer(serializers.Serializer):
     recorded_on = serializers.DateField()
     diagnosis_code = serializers.CharField(max_length=4, help_text="Vektis: 6223 hip, 7023 knee.")
-    referral_date = serializers.DateField(required=False, allow_null=True)
+    referral_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="Left out, a referral already recorded for this indication stays; null "
+        "takes it back.",
+    )
     correction_reason = serializers.CharField(
         max_length=300,
         required=False,

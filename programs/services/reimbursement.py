@@ -524,6 +524,13 @@ class IndicationResult:
     outcome: str  # "created", "updated" or "unchanged"
 
 
+class _Keep:
+    """A referral date the request did not send: the recorded one stays."""
+
+
+KEEP_REFERRAL = _Keep()
+
+
 @transaction.atomic
 def indication_record(
     *,
@@ -531,21 +538,23 @@ def indication_record(
     patient: Patient,
     recorded_on: date,
     diagnosis_code: str,
-    referral_date: date | None = None,
+    referral_date: date | _Keep | None = KEEP_REFERRAL,
     correction_reason: str = "",
 ) -> IndicationResult:
     """A (new) indication (R5: after a period ended it opens a new allowance; R7: its
     referral). One per patient, day and diagnosis code (a unique key): the same request
-    again returns the same record; the same key with another referral date updates it.
-    When it changes the verdict of a treatment already claimed it is a correction and needs
-    a reason (``claims_correction_check``)."""
+    again returns the same record; the same key with another referral date (or None, to take
+    it back) updates it, one without a referral date leaves the recorded one alone (an older
+    retried request must not erase a referral, R7). When it changes the verdict of a
+    treatment already claimed it is a correction and needs a reason
+    (``claims_correction_check``)."""
     before = claimed_judgements(patient_id=patient.pk)
     indication = Indication(
         patient=patient,
         recorded_on=recorded_on,
         recorded_by=physiotherapist,
         diagnosis_code=diagnosis_code,
-        referral_date=referral_date,
+        referral_date=None if isinstance(referral_date, _Keep) else referral_date,
     )
     try:
         # Its own fields only: the unique key is the insert's to decide (a retry is no error).
@@ -560,7 +569,7 @@ def indication_record(
         indication = Indication.objects.select_for_update().get(
             patient=patient, recorded_on=recorded_on, diagnosis_code=diagnosis_code
         )
-        if indication.referral_date == referral_date:
+        if isinstance(referral_date, _Keep) or indication.referral_date == referral_date:
             return IndicationResult(indication, "unchanged")
         indication.referral_date = referral_date
         indication.save(update_fields=["referral_date", "updated_at"])

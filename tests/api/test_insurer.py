@@ -852,6 +852,18 @@ class TestIndicationsAreRecordedOnce:
         assert with_referral.json()["id"] == first.json()["id"]
         assert Indication.objects.get().referral_date == date(2026, 2, 18)
 
+    def test_a_request_without_a_referral_date_keeps_the_recorded_referral(self, world):
+        # An older request retried after the referral was added must not erase it (R7);
+        # an explicit null takes it back.
+        post_indication(world, recorded_on="2026-02-20", referral_date="2026-02-18")
+        older = post_indication(world, recorded_on="2026-02-20")
+        assert older.status_code == 200
+        assert older.json()["referral_date"] == "2026-02-18"
+        assert Indication.objects.get().referral_date == date(2026, 2, 18)
+        taken_back = post_indication(world, recorded_on="2026-02-20", referral_date=None)
+        assert taken_back.status_code == 200
+        assert Indication.objects.get().referral_date is None
+
     def test_the_database_refuses_a_second_one(self, world):
         from django.db import IntegrityError, transaction
 
