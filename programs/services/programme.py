@@ -280,9 +280,10 @@ def _unrecorded(sessions):
 
 
 def _release_recorded(programme: Programme) -> list:
-    """Sessions on hold that were logged or attended meanwhile (the patient exercised during
-    the pause) took place where they are: they go back to scheduled on their own day, and are
-    neither moved nor cancelled. Returns their ids."""
+    """Sessions on hold that the patient logged meanwhile (they exercised during the pause)
+    took place where they are: they go back to scheduled on their own day, and are neither
+    moved nor cancelled. Returns their ids. (A session on hold takes no attendance; a visit
+    to the practice during a pause is registered as an extra treatment.)"""
     on_hold = programme.sessions.filter(status=SessionStatus.ON_HOLD)
     ids = list(
         on_hold.exclude(pk__in=_unrecorded(on_hold).values("pk")).values_list("pk", flat=True)
