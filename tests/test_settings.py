@@ -47,6 +47,13 @@ def test_without_debug_a_secret_key_is_required(tmp_path):
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def test_the_migrations_check_runs_without_a_secret(tmp_path):
+    # It reads the code only; other commands still need SECRET_KEY (the test above).
+    result = manage("makemigrations", "--check", "--dry-run", VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
+
+
 def test_debug_runs_without_a_secret_and_on_embedded_defaults(tmp_path):
     environment = {"DEBUG": "1", "VAR_DIR": str(tmp_path)}
     environment.update({"DATABASE_URL": "", "REDIS_URL": "", "CELERY_BROKER_URL": ""})
