@@ -1,4 +1,5 @@
-"""Bulk test data for list endpoints whose query count must not grow with their size."""
+"""Test data built directly: bulk data for list endpoints whose query count must not grow with
+their size, and earlier programmes."""
 
 import uuid
 from datetime import date, time, timedelta
@@ -124,3 +125,21 @@ def practice_with_patients(physiotherapist, count: int) -> list[Patient]:
         for patient in patients[::2]
     )
     return patients
+
+
+def completed_programme(patient, physiotherapist, start_date=date(2026, 1, 5)) -> Programme:
+    """An earlier programme of the patient, already completed (no sessions): its reports and
+    baseline are not a later programme's."""
+    return Programme.objects.create(
+        patient=patient,
+        enrolled_by=physiotherapist,
+        name_nl="Heup",
+        name_en="Hip",
+        start_date=start_date,
+        weeks=12,
+        weekdays=[0, 3],
+        session_time=time(18, 0),
+        time_zone="Europe/Amsterdam",
+        supervised_weekdays=[0],
+        status="completed",
+    )

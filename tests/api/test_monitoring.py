@@ -376,24 +376,13 @@ def test_progress_series_scores_and_tests(world):
 
 
 def test_progress_shows_the_weekly_pain_of_the_current_programme_only(world):
-    from datetime import date, time
+    from datetime import date
 
-    from programs.models import Programme, WeeklyPain
+    from programs.models import WeeklyPain
+    from tests.builders import completed_programme
     from tests.conftest import enrol
 
-    earlier = Programme.objects.create(
-        patient=world.owner,
-        enrolled_by=world.physio,
-        name_nl="Heup",
-        name_en="Hip",
-        start_date=date(2026, 1, 5),
-        weeks=12,
-        weekdays=[0, 3],
-        session_time=time(18, 0),
-        time_zone="Europe/Amsterdam",
-        supervised_weekdays=[0],
-        status="completed",
-    )
+    earlier = completed_programme(world.owner, world.physio)
     for week_start, nrs in ((date(2026, 1, 5), 1), (date(2026, 1, 12), 2)):
         WeeklyPain.objects.create(
             patient=world.owner,

@@ -505,23 +505,11 @@ class TestScoreDeclineThresholds:
 
 
 def test_weekly_rise_is_measured_against_this_programmes_baseline(world, march):
-    from datetime import date, time
+    from datetime import date
 
-    from programs.models import Programme
+    from tests.builders import completed_programme
 
-    earlier = Programme.objects.create(
-        patient=world.owner,
-        enrolled_by=world.physio,
-        name_nl="Heup",
-        name_en="Hip",
-        start_date=date(2026, 1, 5),
-        weeks=12,
-        weekdays=[0, 3],
-        session_time=time(18, 0),
-        time_zone="Europe/Amsterdam",
-        supervised_weekdays=[0],
-        status="completed",
-    )
+    earlier = completed_programme(world.owner, world.physio)
     WeeklyPain.objects.create(
         patient=world.owner,
         programme=earlier,
