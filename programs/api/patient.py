@@ -684,22 +684,25 @@ class DueQuestionnaireSerializer(serializers.Serializer):
         return INSTRUMENT_VERSIONS[due.instrument][-1]
 
 
-class MyDueQuestionnairesView(APIView):
+@extend_schema(
+    tags=["patient"],
+    summary="Questionnaires due now (baseline, week 6, week 12, 6 and 12 months after)",
+)
+class MyDueQuestionnairesView(ListAPIView):
+    # Paginated like every other list, in the same envelope (issue 14: it was a bare array).
     permission_classes = [IsPatient]
+    serializer_class = DueQuestionnaireSerializer
 
-    @extend_schema(
-        tags=["patient"],
-        summary="Questionnaires due now (baseline, week 6, week 12, 6 and 12 months after)",
-        responses={200: DueQuestionnaireSerializer(many=True)},
-    )
-    def get(self, request):
+    def get_queryset(self):
+        return PlannedSession.objects.none()  # a list from the selector; see list()
+
+    def list(self, request, *args, **kwargs):
         patient = require_patient(request.user)
+        page = self.paginate_queryset(questionnaires_due(patient=patient))
         access_log_record(
             request=request, patients=[patient], action=AccessAction.LIST, resource="due"
         )
-        return Response(
-            DueQuestionnaireSerializer(questionnaires_due(patient=patient), many=True).data
-        )
+        return self.get_paginated_response(DueQuestionnaireSerializer(page, many=True).data)
 
 
 class MyOutcomesView(APIView):
@@ -805,19 +808,24 @@ class DeviceSerializer(serializers.ModelSerializer):
         fields = ["id", "platform", "active", "created_at", "deactivation_reason"]
 
 
-class MyDevicesView(APIView):
+class MyDevicesView(ListAPIView):
+    # GET is paginated like every other list, in the same envelope (issue 14).
     permission_classes = [IsPatient]
+    serializer_class = DeviceSerializer
 
-    @extend_schema(
-        tags=["patient"], summary="My registered devices", responses=DeviceSerializer(many=True)
-    )
-    def get(self, request):
-        patient = require_patient(request.user)
-        devices = DeviceSerializer(patient.devices.order_by("pk"), many=True).data
+    def get_queryset(self):
+        return require_patient(self.request.user).devices.order_by("pk")
+
+    @extend_schema(tags=["patient"], summary="My registered devices")
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
         access_log_record(
-            request=request, patients=[patient], action=AccessAction.READ, resource="devices"
+            request=request,
+            patients=[require_patient(request.user)],
+            action=AccessAction.READ,
+            resource="devices",
         )
-        return Response(devices)
+        return response
 
     @extend_schema(
         tags=["patient"],
