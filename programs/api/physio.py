@@ -14,13 +14,15 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from programs.api import catalogue
+from programs.api.conditional import ConditionalGetMixin
 from programs.api.shared import (
     DATE_RANGE_PARAMETERS,
+    SESSION_VIEW_PARAMETER,
     AdherenceSerializer,
     AllowanceSerializer,
     DateRangeSerializer,
     DoseInputSerializer,
-    ExerciseSerializer,
     OffsetDateTimeField,
     OutcomesSerializer,
     PrescribedExerciseSerializer,
@@ -35,6 +37,7 @@ from programs.api.shared import (
     outcomes_payload,
     query_flag,
     query_uuid,
+    session_view,
 )
 from programs.errors import NotFoundError, ValidationFailed
 from programs.models import (
@@ -47,7 +50,6 @@ from programs.models import (
     AttendanceStatus,
     EndReason,
     Exercise,
-    ExerciseKind,
     Patient,
     PerformanceTest,
     PerformanceTestKind,
@@ -130,7 +132,7 @@ class TemplateSerializer(serializers.ModelSerializer):
 
 
 @extend_schema(tags=TAGS, summary="Programme templates")
-class TemplateListView(ListAPIView):
+class TemplateListView(ConditionalGetMixin, ListAPIView):
     permission_classes = [IsPhysiotherapist]
     serializer_class = TemplateSerializer
 
@@ -140,26 +142,11 @@ class TemplateListView(ListAPIView):
 
 @extend_schema(
     tags=TAGS,
-    summary="Exercise catalogue",
-    parameters=[
-        OpenApiParameter(
-            "kind", str, enum=ExerciseKind.values, description="Only exercises of this kind."
-        )
-    ],
+    summary="Exercise catalogue (as GET /api/v1/exercises/)",
+    parameters=[catalogue.KIND_PARAMETER],
 )
-class ExerciseListView(ListAPIView):
+class ExerciseListView(catalogue.ExerciseListView):
     permission_classes = [IsPhysiotherapist]
-    serializer_class = ExerciseSerializer
-
-    def get_queryset(self):
-        exercises = Exercise.objects.filter(is_active=True).select_related(
-            "easier_variant", "harder_variant"
-        )
-        if (kind := self.request.query_params.get("kind")) is not None:
-            if kind not in ExerciseKind.values:
-                raise ValidationFailed(fields={"kind": (_("Unknown kind."), "invalid_choice")})
-            exercises = exercises.filter(kind=kind)
-        return exercises.order_by("kind", "difficulty", "slug")
 
 
 # --- Programmes --------------------------------------------------------------------------------
@@ -286,17 +273,20 @@ class ProgrammeListView(ListAPIView):
         )
         programme = programme_detail(user=request.user, programme_id=programme.pk)
         _log(request, programme, AccessAction.CREATE, "programme")
-        return Response(PhysioProgrammeSerializer(programme).data, status=status.HTTP_201_CREATED)
+        return Response(
+            PhysioProgrammeSerializer(programme, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
-class ProgrammeDetailView(APIView):
+class ProgrammeDetailView(ConditionalGetMixin, APIView):
     permission_classes = [IsPhysiotherapist]
 
     @extend_schema(tags=TAGS, summary="A programme", responses={200: PhysioProgrammeSerializer})
     def get(self, request, programme_id):
         programme = _programme_or_404(request, programme_id)
         _log(request, programme, AccessAction.READ, "programme")
-        return Response(PhysioProgrammeSerializer(programme).data)
+        return Response(PhysioProgrammeSerializer(programme, context={"request": request}).data)
 
     @extend_schema(
         tags=TAGS,
@@ -316,11 +306,15 @@ class ProgrammeDetailView(APIView):
         )
         programme = _programme_or_404(request, programme_id)
         _log(request, programme, AccessAction.UPDATE, "programme")
-        return Response(PhysioProgrammeSerializer(programme).data)
+        return Response(PhysioProgrammeSerializer(programme, context={"request": request}).data)
 
 
-@extend_schema(tags=TAGS, summary="Sessions of a programme", parameters=DATE_RANGE_PARAMETERS)
-class ProgrammeSessionsView(ListAPIView):
+@extend_schema(
+    tags=TAGS,
+    summary="Sessions of a programme",
+    parameters=[*DATE_RANGE_PARAMETERS, SESSION_VIEW_PARAMETER],
+)
+class ProgrammeSessionsView(ConditionalGetMixin, ListAPIView):
     permission_classes = [IsPhysiotherapist]
     serializer_class = SessionSerializer
 
@@ -331,6 +325,7 @@ class ProgrammeSessionsView(ListAPIView):
         programme = _programme_or_404(request, programme_id)
         query = DateRangeSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
+        view = session_view(request)
         sessions = programme_sessions(
             programme=programme,
             date_from=query.validated_data.get("from"),
@@ -338,9 +333,8 @@ class ProgrammeSessionsView(ListAPIView):
         )
         page = self.paginate_queryset(sessions)
         _log(request, programme, AccessAction.LIST, "sessions")
-        return self.get_paginated_response(
-            SessionSerializer(page, many=True, context={"programme": programme}).data
-        )
+        context = {"programme": programme, "request": request, "view": view}
+        return self.get_paginated_response(SessionSerializer(page, many=True, context=context).data)
 
 
 class RescheduleSerializer(serializers.Serializer):
@@ -374,7 +368,9 @@ class SessionRescheduleView(APIView):
             reason=data.validated_data["reason"],
         )
         _log(request, programme, AccessAction.UPDATE, "session", session.pk)
-        return Response(SessionSerializer(session, context={"programme": programme}).data)
+        context = {"programme": programme, "request": request}
+        session = programme_sessions(programme=programme).get(pk=session.pk)
+        return Response(SessionSerializer(session, context=context).data)
 
 
 class PauseSerializer(serializers.Serializer):
@@ -406,7 +402,7 @@ class _ProgrammeActionView(APIView):
         self.act(request, programme, data.validated_data)
         programme = _programme_or_404(request, programme_id)
         _log(request, programme, AccessAction.UPDATE, "programme")
-        return Response(PhysioProgrammeSerializer(programme).data)
+        return Response(PhysioProgrammeSerializer(programme, context={"request": request}).data)
 
 
 @extend_schema(
@@ -503,7 +499,10 @@ class PhaseExercisesView(APIView):
             actor=request.user, phase=phase, exercise=exercise, dose=values
         )
         _log(request, programme, AccessAction.CREATE, "programme_exercise", item.pk)
-        return Response(PrescribedExerciseSerializer(item).data, status=status.HTTP_201_CREATED)
+        return Response(
+            PrescribedExerciseSerializer(item, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class ProgrammeExerciseView(APIView):
@@ -537,7 +536,7 @@ class ProgrammeExerciseView(APIView):
             actor=request.user, item=item, dose=data.validated_data
         )
         _log(request, programme, AccessAction.UPDATE, "programme_exercise", item.pk)
-        return Response(PrescribedExerciseSerializer(item).data)
+        return Response(PrescribedExerciseSerializer(item, context={"request": request}).data)
 
     @extend_schema(tags=TAGS, summary="Remove an exercise from a phase", responses={204: None})
     def delete(self, request, programme_id, item_id):
@@ -1010,7 +1009,8 @@ class PatientProgressView(APIView):
         access_log_record(
             request=request, patients=[patient], action=AccessAction.READ, resource="progress"
         )
-        return Response(ProgressSerializer(progress_payload(patient, request)).data)
+        payload = progress_payload(patient, request)
+        return Response(ProgressSerializer(payload, context={"request": request}).data)
 
 
 @extend_schema(
