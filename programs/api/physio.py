@@ -3,18 +3,20 @@ practice. Anything outside the practice is answered with 404."""
 
 from datetime import date, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from programs.api import catalogue
+from programs.api.account import InsurerSummarySerializer, PracticeSummarySerializer
 from programs.api.conditional import ConditionalGetMixin
 from programs.api.shared import (
     DATE_RANGE_PARAMETERS,
@@ -71,6 +73,7 @@ from programs.selectors.monitoring import (
     filter_and_sort,
     patient_progress,
 )
+from programs.selectors.people import patient_detail
 from programs.selectors.programme import (
     programme_detail,
     programme_history,
@@ -734,6 +737,69 @@ class PracticePatientsView(ListAPIView):
             resource="patients",
         )
         return response
+
+
+class CoverageDetailSerializer(serializers.Serializer):
+    insurer = InsurerSummarySerializer()
+    member_number = serializers.CharField()
+    valid_from = serializers.DateField()
+    valid_to = serializers.DateField(allow_null=True, help_text="Inclusive; empty: open-ended.")
+    current = serializers.SerializerMethodField(
+        help_text="Covers today (in the patient's time zone): the insurer a claim goes to now."
+    )
+
+    def get_current(self, coverage) -> bool:
+        return coverage.covers(self.context["today"])
+
+
+class PhysiotherapistSummarySerializer(serializers.Serializer):
+    name = serializers.CharField(source="__str__")
+    agb_code = serializers.CharField()
+
+
+class PatientDetailSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField(source="__str__")
+    first_name = serializers.CharField(source="user.first_name")
+    last_name = serializers.CharField(source="user.last_name")
+    date_of_birth = serializers.DateField()
+    language = serializers.CharField()
+    time_zone = serializers.CharField()
+    physiotherapist = PhysiotherapistSummarySerializer()
+    practice = PracticeSummarySerializer()
+    coverages = serializers.SerializerMethodField(
+        help_text="Basic insurance over time, oldest first; `current` marks today's."
+    )
+    running_programme = serializers.UUIDField(
+        source="running_programme_id",
+        allow_null=True,
+        help_text="The active or paused programme: GET /api/v1/physio/programmes/{id}/.",
+    )
+
+    @extend_schema_field(CoverageDetailSerializer(many=True))
+    def get_coverages(self, patient) -> list:
+        today = timezone.localdate(timezone=ZoneInfo(patient.time_zone))
+        return CoverageDetailSerializer(
+            patient.coverages.all(), many=True, context={"today": today}
+        ).data
+
+
+class PatientDetailView(APIView):
+    permission_classes = [IsPhysiotherapist]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="A patient of my practice: person, insurance (member numbers) and programme",
+        responses={200: PatientDetailSerializer},
+    )
+    def get(self, request, patient_id):
+        patient = patient_detail(user=request.user, patient_id=patient_id)
+        if patient is None:
+            raise NotFoundError(_("Patient not found."))
+        access_log_record(
+            request=request, patients=[patient], action=AccessAction.READ, resource="patient"
+        )
+        return Response(PatientDetailSerializer(patient).data)
 
 
 class PatientOutcomesView(APIView):

@@ -68,6 +68,11 @@ urlpatterns = [
     ),
     path("physio/patients/", physio.PracticePatientsView.as_view(), name="physio-patients"),
     path(
+        "physio/patients/<uuid:patient_id>/",
+        physio.PatientDetailView.as_view(),
+        name="physio-patient",
+    ),
+    path(
         "physio/patients/<uuid:patient_id>/reimbursement/",
         physio.PatientReimbursementView.as_view(),
         name="physio-patient-reimbursement",

@@ -280,11 +280,12 @@ class TestCompactSessions:
 
 def test_the_new_answers_match_the_schema(api_schema, world, programme):
     """Checked by schemathesis as the fuzzer checks them: compact and full sessions (one
-    schema for both exercise forms), the catalogue, an exercise, and a 304 without a body."""
+    schema for both exercise forms), the catalogue, an exercise, the patient detail, and a
+    304 without a body."""
     from tests.api.test_fuzz_findings import call
     from tests.conftest import bearer
 
-    owner = world.owner.user
+    owner, physio = world.owner.user, world.physio.user
     for view in ("full", "compact"):
         status, body = call(api_schema, owner, "GET", "/api/v1/me/sessions/", query={"view": view})
         assert status == 200 and body["results"][0]["exercises"]
@@ -297,6 +298,14 @@ def test_the_new_answers_match_the_schema(api_schema, world, programme):
         "GET",
         "/api/v1/exercises/{exercise_id}/",
         path_parameters={"exercise_id": exercise["id"]},
+    )
+    assert status == 200
+    status, _body = call(
+        api_schema,
+        physio,
+        "GET",
+        "/api/v1/physio/patients/{patient_id}/",
+        path_parameters={"patient_id": str(world.owner.pk)},
     )
     assert status == 200
     # Through the same WSGI application (a test client request would reconnect the signal

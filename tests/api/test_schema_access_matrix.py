@@ -170,6 +170,7 @@ TABLE = {
     ("GET", "/api/v1/physio/exercises/"): "physio",
     ("GET", "/api/v1/physio/templates/"): "physio",
     ("GET", "/api/v1/physio/patients/"): "physio",
+    ("GET", "/api/v1/physio/patients/{patient_id}/"): "physio_object",
     ("POST", "/api/v1/physio/patients/{patient_id}/indications/"): "physio_object",
     ("GET", "/api/v1/physio/patients/{patient_id}/outcomes/"): "physio_object",
     ("GET", "/api/v1/physio/patients/{patient_id}/progress/"): "physio_object",
