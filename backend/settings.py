@@ -304,6 +304,7 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "programs.models.people.Role",
         "ProgrammeStatusEnum": "programs.models.programme.ProgrammeStatus",
         "SessionStatusEnum": "programs.models.programme.SessionStatus",
+        "SessionStateEnum": "programs.models.programme.SessionState",
         "LogStatusEnum": "programs.models.session.LogStatus",
         "AttendanceStatusEnum": "programs.models.session.AttendanceStatus",
     },

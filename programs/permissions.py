@@ -139,3 +139,15 @@ class IsPhysiotherapist(_RolePermission):
 
 class IsInsurer(_RolePermission):
     role = Role.INSURER
+
+
+class IsPatientOrPhysiotherapist(BasePermission):
+    """The exercise catalogue: patients (their app shows the exercises) and physiotherapists
+    (they prescribe them). Not insurers: exercises are none of the claim check's business."""
+
+    def has_permission(self, request, view) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False  # DRF answers 401
+        if patient_of(request.user) is None and physiotherapist_of(request.user) is None:
+            raise PermissionDeniedError(code="role_not_allowed")
+        return True

@@ -82,7 +82,7 @@ class Patient(AppUser):
             response.success()
             sessions = response.json()["results"]
         return sorted(
-            (s for s in sessions if s["status"] == "scheduled" and s["log_id"] is None),
+            (s for s in sessions if s["schedule_status"] == "scheduled" and s["log_id"] is None),
             key=lambda s: s["scheduled_at"],
         )
 

@@ -12,10 +12,12 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from programs.api.conditional import ConditionalGetMixin
 from programs.api.errors import as_application_error
 from programs.api.schema import ErrorBodySerializer
 from programs.api.shared import (
     DATE_RANGE_PARAMETERS,
+    SESSION_VIEW_PARAMETER,
     AdherenceSerializer,
     AllowanceSerializer,
     DateRangeSerializer,
@@ -30,6 +32,7 @@ from programs.api.shared import (
     allowance_text,
     outcomes_payload,
     query_flag,
+    session_view,
 )
 from programs.errors import ApplicationError, ConflictError, NotFoundError, ValidationFailed
 from programs.models import (
@@ -113,7 +116,7 @@ class MyAccessLogView(ListAPIView):
         return response
 
 
-class MyProgrammeView(APIView):
+class MyProgrammeView(ConditionalGetMixin, APIView):
     permission_classes = [IsPatient]
     extra_error_codes = ("404",)
 
@@ -133,15 +136,15 @@ class MyProgrammeView(APIView):
             resource="programme",
             object_id=programme.pk,
         )
-        return Response(ProgrammeSerializer(programme).data)
+        return Response(ProgrammeSerializer(programme, context={"request": request}).data)
 
 
 @extend_schema(
     tags=["patient"],
     summary="My planned sessions, with the exercises and doses due in each",
-    parameters=DATE_RANGE_PARAMETERS,
+    parameters=[*DATE_RANGE_PARAMETERS, SESSION_VIEW_PARAMETER],
 )
-class MySessionsView(ListAPIView):
+class MySessionsView(ConditionalGetMixin, ListAPIView):
     """Sessions of the running programme, in a constant number of queries however many there
     are: the programme's phases and exercises are loaded once and matched by week."""
 
@@ -154,6 +157,7 @@ class MySessionsView(ListAPIView):
     def list(self, request, *args, **kwargs):
         query = DateRangeSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
+        view = session_view(request)
         programme = running_programme_of(user=request.user, with_summary=False)
         if programme is None:
             self.paginate_queryset([])
@@ -164,7 +168,8 @@ class MySessionsView(ListAPIView):
             date_to=query.validated_data.get("to"),
         )
         page = self.paginate_queryset(sessions)
-        data = SessionSerializer(page, many=True, context={"programme": programme}).data
+        context = {"programme": programme, "request": request, "view": view}
+        data = SessionSerializer(page, many=True, context=context).data
         access_log_record(
             request=request,
             patients=[programme.patient_id],
@@ -374,7 +379,9 @@ class SyncView(APIView):
                 object_id=f"sync:{len(written)}",
             )
         changes = changes_since(patient=patient, cursor=batch.validated_data.get("cursor"))
-        payload = sync_changes_payload(patient=patient, changes=changes, skip_logs=set(written))
+        payload = sync_changes_payload(
+            patient=patient, changes=changes, skip_logs=set(written), request=request
+        )
         access_log_record(
             request=request, patients=[patient], action=AccessAction.LIST, resource="sync"
         )
@@ -417,7 +424,7 @@ def _sync_item_error(exc: Exception, index: int) -> ApplicationError | None:
     return error
 
 
-def sync_changes_payload(*, patient, changes, skip_logs: set) -> dict:
+def sync_changes_payload(*, patient, changes, skip_logs: set, request=None) -> dict:
     """Serialize a ChangeSet: programmes with phases, sessions with the exercises due, logs."""
     session_programmes = dict(
         PlannedSession.objects.filter(
@@ -431,11 +438,14 @@ def sync_changes_payload(*, patient, changes, skip_logs: set) -> dict:
         ids = [sid for sid, pid in session_programmes.items() if pid == programme_id]
         programme = programmes[programme_id]
         rows = programme_sessions(programme=programme).filter(pk__in=ids)
-        sessions += SessionSerializer(rows, many=True, context={"programme": programme}).data
+        context = {"programme": programme, "request": request}
+        sessions += SessionSerializer(rows, many=True, context=context).data
     log_ids = [log_id for log_id in changes.session_log_ids if log_id not in skip_logs]
     return {
         "programmes": ProgrammeSerializer(
-            [programmes[pid] for pid in changes.programme_ids if pid in programmes], many=True
+            [programmes[pid] for pid in changes.programme_ids if pid in programmes],
+            many=True,
+            context={"request": request},
         ).data,
         "sessions": sessions,
         "session_logs": SessionLogSerializer(
@@ -684,22 +694,25 @@ class DueQuestionnaireSerializer(serializers.Serializer):
         return INSTRUMENT_VERSIONS[due.instrument][-1]
 
 
-class MyDueQuestionnairesView(APIView):
+@extend_schema(
+    tags=["patient"],
+    summary="Questionnaires due now (baseline, week 6, week 12, 6 and 12 months after)",
+)
+class MyDueQuestionnairesView(ListAPIView):
+    # Paginated like every other list, in the same envelope (issue 14: it was a bare array).
     permission_classes = [IsPatient]
+    serializer_class = DueQuestionnaireSerializer
 
-    @extend_schema(
-        tags=["patient"],
-        summary="Questionnaires due now (baseline, week 6, week 12, 6 and 12 months after)",
-        responses={200: DueQuestionnaireSerializer(many=True)},
-    )
-    def get(self, request):
+    def get_queryset(self):
+        return PlannedSession.objects.none()  # a list from the selector; see list()
+
+    def list(self, request, *args, **kwargs):
         patient = require_patient(request.user)
+        page = self.paginate_queryset(questionnaires_due(patient=patient))
         access_log_record(
             request=request, patients=[patient], action=AccessAction.LIST, resource="due"
         )
-        return Response(
-            DueQuestionnaireSerializer(questionnaires_due(patient=patient), many=True).data
-        )
+        return self.get_paginated_response(DueQuestionnaireSerializer(page, many=True).data)
 
 
 class MyOutcomesView(APIView):
@@ -805,19 +818,24 @@ class DeviceSerializer(serializers.ModelSerializer):
         fields = ["id", "platform", "active", "created_at", "deactivation_reason"]
 
 
-class MyDevicesView(APIView):
+class MyDevicesView(ListAPIView):
+    # GET is paginated like every other list, in the same envelope (issue 14).
     permission_classes = [IsPatient]
+    serializer_class = DeviceSerializer
 
-    @extend_schema(
-        tags=["patient"], summary="My registered devices", responses=DeviceSerializer(many=True)
-    )
-    def get(self, request):
-        patient = require_patient(request.user)
-        devices = DeviceSerializer(patient.devices.order_by("pk"), many=True).data
+    def get_queryset(self):
+        return require_patient(self.request.user).devices.order_by("pk")
+
+    @extend_schema(tags=["patient"], summary="My registered devices")
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
         access_log_record(
-            request=request, patients=[patient], action=AccessAction.READ, resource="devices"
+            request=request,
+            patients=[require_patient(request.user)],
+            action=AccessAction.READ,
+            resource="devices",
         )
-        return Response(devices)
+        return response
 
     @extend_schema(
         tags=["patient"],

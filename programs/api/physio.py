@@ -3,24 +3,28 @@ practice. Anything outside the practice is answered with 404."""
 
 from datetime import date, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from programs.api import catalogue
+from programs.api.account import InsurerSummarySerializer, PracticeSummarySerializer
+from programs.api.conditional import ConditionalGetMixin
 from programs.api.shared import (
     DATE_RANGE_PARAMETERS,
+    SESSION_VIEW_PARAMETER,
     AdherenceSerializer,
     AllowanceSerializer,
     DateRangeSerializer,
     DoseInputSerializer,
-    ExerciseSerializer,
     OffsetDateTimeField,
     OutcomesSerializer,
     PrescribedExerciseSerializer,
@@ -35,6 +39,7 @@ from programs.api.shared import (
     outcomes_payload,
     query_flag,
     query_uuid,
+    session_view,
 )
 from programs.errors import NotFoundError, ValidationFailed
 from programs.models import (
@@ -47,7 +52,6 @@ from programs.models import (
     AttendanceStatus,
     EndReason,
     Exercise,
-    ExerciseKind,
     Patient,
     PerformanceTest,
     PerformanceTestKind,
@@ -69,6 +73,7 @@ from programs.selectors.monitoring import (
     filter_and_sort,
     patient_progress,
 )
+from programs.selectors.people import patient_detail
 from programs.selectors.programme import (
     programme_detail,
     programme_history,
@@ -130,7 +135,7 @@ class TemplateSerializer(serializers.ModelSerializer):
 
 
 @extend_schema(tags=TAGS, summary="Programme templates")
-class TemplateListView(ListAPIView):
+class TemplateListView(ConditionalGetMixin, ListAPIView):
     permission_classes = [IsPhysiotherapist]
     serializer_class = TemplateSerializer
 
@@ -140,26 +145,11 @@ class TemplateListView(ListAPIView):
 
 @extend_schema(
     tags=TAGS,
-    summary="Exercise catalogue",
-    parameters=[
-        OpenApiParameter(
-            "kind", str, enum=ExerciseKind.values, description="Only exercises of this kind."
-        )
-    ],
+    summary="Exercise catalogue (as GET /api/v1/exercises/)",
+    parameters=[catalogue.KIND_PARAMETER],
 )
-class ExerciseListView(ListAPIView):
+class ExerciseListView(catalogue.ExerciseListView):
     permission_classes = [IsPhysiotherapist]
-    serializer_class = ExerciseSerializer
-
-    def get_queryset(self):
-        exercises = Exercise.objects.filter(is_active=True).select_related(
-            "easier_variant", "harder_variant"
-        )
-        if (kind := self.request.query_params.get("kind")) is not None:
-            if kind not in ExerciseKind.values:
-                raise ValidationFailed(fields={"kind": (_("Unknown kind."), "invalid_choice")})
-            exercises = exercises.filter(kind=kind)
-        return exercises.order_by("kind", "difficulty", "slug")
 
 
 # --- Programmes --------------------------------------------------------------------------------
@@ -286,17 +276,20 @@ class ProgrammeListView(ListAPIView):
         )
         programme = programme_detail(user=request.user, programme_id=programme.pk)
         _log(request, programme, AccessAction.CREATE, "programme")
-        return Response(PhysioProgrammeSerializer(programme).data, status=status.HTTP_201_CREATED)
+        return Response(
+            PhysioProgrammeSerializer(programme, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
-class ProgrammeDetailView(APIView):
+class ProgrammeDetailView(ConditionalGetMixin, APIView):
     permission_classes = [IsPhysiotherapist]
 
     @extend_schema(tags=TAGS, summary="A programme", responses={200: PhysioProgrammeSerializer})
     def get(self, request, programme_id):
         programme = _programme_or_404(request, programme_id)
         _log(request, programme, AccessAction.READ, "programme")
-        return Response(PhysioProgrammeSerializer(programme).data)
+        return Response(PhysioProgrammeSerializer(programme, context={"request": request}).data)
 
     @extend_schema(
         tags=TAGS,
@@ -316,11 +309,15 @@ class ProgrammeDetailView(APIView):
         )
         programme = _programme_or_404(request, programme_id)
         _log(request, programme, AccessAction.UPDATE, "programme")
-        return Response(PhysioProgrammeSerializer(programme).data)
+        return Response(PhysioProgrammeSerializer(programme, context={"request": request}).data)
 
 
-@extend_schema(tags=TAGS, summary="Sessions of a programme", parameters=DATE_RANGE_PARAMETERS)
-class ProgrammeSessionsView(ListAPIView):
+@extend_schema(
+    tags=TAGS,
+    summary="Sessions of a programme",
+    parameters=[*DATE_RANGE_PARAMETERS, SESSION_VIEW_PARAMETER],
+)
+class ProgrammeSessionsView(ConditionalGetMixin, ListAPIView):
     permission_classes = [IsPhysiotherapist]
     serializer_class = SessionSerializer
 
@@ -331,6 +328,7 @@ class ProgrammeSessionsView(ListAPIView):
         programme = _programme_or_404(request, programme_id)
         query = DateRangeSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
+        view = session_view(request)
         sessions = programme_sessions(
             programme=programme,
             date_from=query.validated_data.get("from"),
@@ -338,9 +336,8 @@ class ProgrammeSessionsView(ListAPIView):
         )
         page = self.paginate_queryset(sessions)
         _log(request, programme, AccessAction.LIST, "sessions")
-        return self.get_paginated_response(
-            SessionSerializer(page, many=True, context={"programme": programme}).data
-        )
+        context = {"programme": programme, "request": request, "view": view}
+        return self.get_paginated_response(SessionSerializer(page, many=True, context=context).data)
 
 
 class RescheduleSerializer(serializers.Serializer):
@@ -374,7 +371,9 @@ class SessionRescheduleView(APIView):
             reason=data.validated_data["reason"],
         )
         _log(request, programme, AccessAction.UPDATE, "session", session.pk)
-        return Response(SessionSerializer(session, context={"programme": programme}).data)
+        context = {"programme": programme, "request": request}
+        session = programme_sessions(programme=programme).get(pk=session.pk)
+        return Response(SessionSerializer(session, context=context).data)
 
 
 class PauseSerializer(serializers.Serializer):
@@ -406,7 +405,7 @@ class _ProgrammeActionView(APIView):
         self.act(request, programme, data.validated_data)
         programme = _programme_or_404(request, programme_id)
         _log(request, programme, AccessAction.UPDATE, "programme")
-        return Response(PhysioProgrammeSerializer(programme).data)
+        return Response(PhysioProgrammeSerializer(programme, context={"request": request}).data)
 
 
 @extend_schema(
@@ -503,7 +502,10 @@ class PhaseExercisesView(APIView):
             actor=request.user, phase=phase, exercise=exercise, dose=values
         )
         _log(request, programme, AccessAction.CREATE, "programme_exercise", item.pk)
-        return Response(PrescribedExerciseSerializer(item).data, status=status.HTTP_201_CREATED)
+        return Response(
+            PrescribedExerciseSerializer(item, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class ProgrammeExerciseView(APIView):
@@ -537,7 +539,7 @@ class ProgrammeExerciseView(APIView):
             actor=request.user, item=item, dose=data.validated_data
         )
         _log(request, programme, AccessAction.UPDATE, "programme_exercise", item.pk)
-        return Response(PrescribedExerciseSerializer(item).data)
+        return Response(PrescribedExerciseSerializer(item, context={"request": request}).data)
 
     @extend_schema(tags=TAGS, summary="Remove an exercise from a phase", responses={204: None})
     def delete(self, request, programme_id, item_id):
@@ -735,6 +737,69 @@ class PracticePatientsView(ListAPIView):
             resource="patients",
         )
         return response
+
+
+class CoverageDetailSerializer(serializers.Serializer):
+    insurer = InsurerSummarySerializer()
+    member_number = serializers.CharField()
+    valid_from = serializers.DateField()
+    valid_to = serializers.DateField(allow_null=True, help_text="Inclusive; empty: open-ended.")
+    current = serializers.SerializerMethodField(
+        help_text="Covers today (in the patient's time zone): the insurer a claim goes to now."
+    )
+
+    def get_current(self, coverage) -> bool:
+        return coverage.covers(self.context["today"])
+
+
+class PhysiotherapistSummarySerializer(serializers.Serializer):
+    name = serializers.CharField(source="__str__")
+    agb_code = serializers.CharField()
+
+
+class PatientDetailSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField(source="__str__")
+    first_name = serializers.CharField(source="user.first_name")
+    last_name = serializers.CharField(source="user.last_name")
+    date_of_birth = serializers.DateField()
+    language = serializers.CharField()
+    time_zone = serializers.CharField()
+    physiotherapist = PhysiotherapistSummarySerializer()
+    practice = PracticeSummarySerializer()
+    coverages = serializers.SerializerMethodField(
+        help_text="Basic insurance over time, oldest first; `current` marks today's."
+    )
+    running_programme = serializers.UUIDField(
+        source="running_programme_id",
+        allow_null=True,
+        help_text="The active or paused programme: GET /api/v1/physio/programmes/{id}/.",
+    )
+
+    @extend_schema_field(CoverageDetailSerializer(many=True))
+    def get_coverages(self, patient) -> list:
+        today = timezone.localdate(timezone=ZoneInfo(patient.time_zone))
+        return CoverageDetailSerializer(
+            patient.coverages.all(), many=True, context={"today": today}
+        ).data
+
+
+class PatientDetailView(APIView):
+    permission_classes = [IsPhysiotherapist]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="A patient of my practice: person, insurance (member numbers) and programme",
+        responses={200: PatientDetailSerializer},
+    )
+    def get(self, request, patient_id):
+        patient = patient_detail(user=request.user, patient_id=patient_id)
+        if patient is None:
+            raise NotFoundError(_("Patient not found."))
+        access_log_record(
+            request=request, patients=[patient], action=AccessAction.READ, resource="patient"
+        )
+        return Response(PatientDetailSerializer(patient).data)
 
 
 class PatientOutcomesView(APIView):
@@ -1010,7 +1075,8 @@ class PatientProgressView(APIView):
         access_log_record(
             request=request, patients=[patient], action=AccessAction.READ, resource="progress"
         )
-        return Response(ProgressSerializer(progress_payload(patient, request)).data)
+        payload = progress_payload(patient, request)
+        return Response(ProgressSerializer(payload, context={"request": request}).data)
 
 
 @extend_schema(

@@ -76,6 +76,8 @@ class AutoSchema(SpectacularAutoSchema):
         if "{" in self.path or any(parameter["name"] == "page" for parameter in parameters):
             codes.append("404")  # not yours, or a page past the last
         codes += list(getattr(self.view, "extra_error_codes", ()))
+        if self.method == "GET" and getattr(self.view, "conditional_get", False):
+            _document_conditional_get(operation)
         responses = operation.setdefault("responses", {})
         for code in codes:
             if code not in responses:
@@ -83,3 +85,24 @@ class AutoSchema(SpectacularAutoSchema):
                     OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code]), code
                 )
         return operation
+
+
+def _document_conditional_get(operation: dict) -> None:
+    """programs/api/conditional.py: If-None-Match in, ETag out, 304 without a body."""
+    operation.setdefault("parameters", []).append(
+        {
+            "in": "header",
+            "name": "If-None-Match",
+            "schema": {"type": "string"},
+            "description": "The ETag of the copy you hold: 304 without a body if unchanged.",
+        }
+    )
+    responses = operation["responses"]
+    responses["200"].setdefault("headers", {})["ETag"] = {
+        "schema": {"type": "string"},
+        "description": "Identifies this representation; send it back in If-None-Match.",
+    }
+    responses["304"] = {
+        "description": "Not modified: the copy you hold (If-None-Match) is current.",
+        "headers": {"ETag": {"schema": {"type": "string"}}},
+    }

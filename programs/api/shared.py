@@ -6,12 +6,18 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema_field,
+)
 from rest_framework import serializers
 
 from programs.api.schema import NULLABLE_DATETIME
@@ -27,6 +33,7 @@ from programs.models import (
     ProgrammePhase,
     ProgrammeStatus,
     SessionLog,
+    SessionState,
     SessionStatus,
     SkipReason,
     Timepoint,
@@ -37,9 +44,30 @@ from programs.selectors.adherence import (
     Adherence,
     adherence_by_week,
     extra_sessions_count,
+    session_state,
 )
+from programs.selectors.catalogue import exercise_illustration
 from programs.selectors.outcome import scores_with_change, weekly_pain_series
 from programs.selectors.programme import phase_for_week
+
+
+def absolute_url(context: dict, url: str) -> str:
+    """``url`` (a path) as an absolute URL on the host the request came to; the path alone when
+    there is no request (a serializer used outside a view)."""
+    request = context.get("request")
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+class ExerciseLinkSerializer(serializers.Serializer):
+    """Another exercise, named and linked: the app fetches it from ``url`` when it needs more."""
+
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    url = serializers.SerializerMethodField(help_text="GET /api/v1/exercises/{id}/ (absolute).")
+
+    def get_url(self, exercise: Exercise) -> str:
+        return absolute_url(self.context, reverse("exercise", args=[exercise.pk]))
 
 
 class ExerciseSerializer(serializers.ModelSerializer):
@@ -47,12 +75,13 @@ class ExerciseSerializer(serializers.ModelSerializer):
     instructions = serializers.CharField(read_only=True)
     equipment = serializers.CharField(read_only=True)
     kind = serializers.ChoiceField(choices=ExerciseKind.choices, read_only=True)
-    easier_variant = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True, allow_null=True
+    media_url = serializers.SerializerMethodField(
+        help_text="Absolute URL of the exercise's media: the one set in the catalogue (admin), "
+        "else the illustration shipped with the service (an SVG line drawing); null when "
+        "there is neither."
     )
-    harder_variant = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True, allow_null=True
-    )
+    easier_variant = ExerciseLinkSerializer(read_only=True, allow_null=True)
+    harder_variant = ExerciseLinkSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Exercise
@@ -68,6 +97,13 @@ class ExerciseSerializer(serializers.ModelSerializer):
             "easier_variant",
             "harder_variant",
         ]
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_media_url(self, exercise: Exercise) -> str | None:
+        if exercise.media_url:
+            return exercise.media_url
+        illustration = exercise_illustration(exercise.slug)
+        return absolute_url(self.context, static(illustration)) if illustration else None
 
 
 class DoseOutputMixin(serializers.Serializer):
@@ -86,6 +122,15 @@ class PrescribedExerciseSerializer(DoseOutputMixin, serializers.Serializer):
     id = serializers.IntegerField(help_text="Id of this prescription (programme exercise).")
     order = serializers.IntegerField()
     exercise = ExerciseSerializer()
+
+
+class CompactPrescribedExerciseSerializer(serializers.Serializer):
+    """An exercise of a session in the compact view: ids only. The dose is the prescription's
+    in GET /me/programme/ (``phases[].exercises[]``, same id); the exercise is in the
+    catalogue, GET /exercises/ (same id)."""
+
+    id = serializers.IntegerField(help_text="Id of the prescription (programme exercise).")
+    exercise = serializers.IntegerField(source="exercise_id", help_text="Id of the exercise.")
 
 
 class PhaseSerializer(serializers.Serializer):
@@ -129,9 +174,35 @@ def _local_iso(moment, zone: str) -> str | None:
     return moment.astimezone(ZoneInfo(zone)).isoformat() if moment else None
 
 
+SESSION_VIEWS = ("full", "compact")
+SESSION_VIEW_PARAMETER = OpenApiParameter(
+    "view",
+    str,
+    enum=list(SESSION_VIEWS),
+    description=(
+        "`full` (default): each session's exercises with their dose and the whole exercise. "
+        "`compact`: each exercise as `{id, exercise}`, the prescription's id (its dose is in "
+        "the programme, `phases[].exercises[]`) and the exercise's id (in the catalogue, "
+        "GET /api/v1/exercises/): a fraction of the size."
+    ),
+)
+
+
+def session_view(request) -> str:
+    """The ``view`` query parameter of a sessions list: full (default) or compact."""
+    view = request.query_params.get("view", "full")
+    if view not in SESSION_VIEWS:
+        raise ValidationFailed(
+            fields={"view": (_("Give full or compact."), "invalid_choice")},
+        )
+    return view
+
+
 class SessionSerializer(serializers.Serializer):
     """A planned session with the exercises and doses due in it. Needs ``context["programme"]``
-    with its phases prefetched (no query per session)."""
+    with its phases prefetched (no query per session) and sessions annotated as
+    ``selectors.programme.programme_sessions`` does; ``context["view"] = "compact"`` gives the
+    exercises as ids."""
 
     id = serializers.UUIDField()
     week = serializers.IntegerField(help_text="Programme week whose phase and doses apply.")
@@ -142,7 +213,25 @@ class SessionSerializer(serializers.Serializer):
     local_time = serializers.SerializerMethodField()
     time_zone = serializers.SerializerMethodField()
     supervised = serializers.BooleanField()
-    status = serializers.ChoiceField(choices=SessionStatus.choices)
+    status = serializers.SerializerMethodField(
+        help_text="What became of the session as of this answer, to show: `upcoming`; `due` "
+        "(its time has come today, nothing recorded yet); `done` (counts as done for "
+        "adherence: logged completed, "
+        "or partial with at least half the sets; a supervised session when the "
+        "physiotherapist registered attendance); `partial` (fewer than half the sets); "
+        "`skipped` (the patient said why); `missed` (a home session not logged by the end of "
+        "its day, or a no-show); `awaiting_attendance` (a supervised session whose day has "
+        "passed, not yet registered by the physiotherapist); `on_hold` (programme paused); "
+        "`cancelled` (also by the practice; never due). DOMAIN.md §4."
+    )
+    status_label = serializers.SerializerMethodField(
+        help_text="`status` in words, in the language of the answer."
+    )
+    schedule_status = serializers.ChoiceField(
+        source="status",
+        choices=SessionStatus.choices,
+        help_text="The stored scheduling status: scheduled, on hold, or cancelled.",
+    )
     cancel_reason = serializers.CharField()
     originally_scheduled_at = serializers.SerializerMethodField()
     log_id = serializers.UUIDField(
@@ -171,6 +260,18 @@ class SessionSerializer(serializers.Serializer):
     def get_time_zone(self, session: PlannedSession) -> str:
         return self._programme().time_zone
 
+    def _state(self, session: PlannedSession) -> SessionState:
+        # One moment for the whole answer, so that two sessions never straddle it.
+        now = self.context.setdefault("now", timezone.now())
+        return session_state(session, now=now, time_zone=self._programme().time_zone)
+
+    @extend_schema_field(serializers.ChoiceField(choices=SessionState.choices))
+    def get_status(self, session: PlannedSession) -> str:
+        return self._state(session).value
+
+    def get_status_label(self, session: PlannedSession) -> str:
+        return str(self._state(session).label)
+
     @extend_schema_field(NULLABLE_DATETIME)
     def get_originally_scheduled_at(self, session: PlannedSession) -> str | None:
         return _local_iso(session.originally_scheduled_at, self._programme().time_zone)
@@ -190,7 +291,14 @@ class SessionSerializer(serializers.Serializer):
         phase = self._phase(session)
         return {"order": phase.order, "name": phase.name} if phase else None
 
-    @extend_schema_field(PrescribedExerciseSerializer(many=True))
+    @extend_schema_field(
+        PolymorphicProxySerializer(
+            component_name="SessionExercise",
+            serializers=[PrescribedExerciseSerializer, CompactPrescribedExerciseSerializer],
+            resource_type_field_name=None,
+            many=True,
+        )
+    )
     def get_exercises(self, session: PlannedSession) -> list:
         phase = self._phase(session)
         if phase is None:
@@ -198,7 +306,9 @@ class SessionSerializer(serializers.Serializer):
         # Sessions of one phase share their prescription: serialized once per phase.
         done = self.context.setdefault("_exercises_by_phase", {})
         if phase.pk not in done:
-            done[phase.pk] = PrescribedExerciseSerializer(phase.exercises.all(), many=True).data
+            compact = self.context.get("view") == "compact"
+            item = CompactPrescribedExerciseSerializer if compact else PrescribedExerciseSerializer
+            done[phase.pk] = item(phase.exercises.all(), many=True, context=self.context).data
         return done[phase.pk]
 
 

@@ -1,13 +1,16 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from programs.api import account, insurer, patient, physio
+from programs.api import account, catalogue, insurer, patient, physio
 
 urlpatterns = [
     path("auth/token/", account.TokenObtainView.as_view(), name="auth-token"),
     path("auth/token/refresh/", account.TokenRefreshView.as_view(), name="auth-token-refresh"),
     path("auth/logout/", account.LogoutView.as_view(), name="auth-logout"),
     path("me/", account.MeView.as_view(), name="me"),
+    # the exercise catalogue (patients and physiotherapists)
+    path("exercises/", catalogue.ExerciseListView.as_view(), name="exercises"),
+    path("exercises/<int:exercise_id>/", catalogue.ExerciseDetailView.as_view(), name="exercise"),
     # patient
     path("me/access-log/", patient.MyAccessLogView.as_view(), name="me-access-log"),
     path("me/programme/", patient.MyProgrammeView.as_view(), name="me-programme"),
@@ -64,6 +67,11 @@ urlpatterns = [
         name="physio-alert-resolve",
     ),
     path("physio/patients/", physio.PracticePatientsView.as_view(), name="physio-patients"),
+    path(
+        "physio/patients/<uuid:patient_id>/",
+        physio.PatientDetailView.as_view(),
+        name="physio-patient",
+    ),
     path(
         "physio/patients/<uuid:patient_id>/reimbursement/",
         physio.PatientReimbursementView.as_view(),

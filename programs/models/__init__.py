@@ -45,6 +45,7 @@ from programs.models.programme import (
     ProgrammePause,
     ProgrammePhase,
     ProgrammeStatus,
+    SessionState,
     SessionStatus,
 )
 from programs.models.reimbursement import Claim, ClaimCorrection, ClaimVerdict, Indication
@@ -137,6 +138,7 @@ __all__ = [
     "SessionLog",
     "SessionLogExercise",
     "SessionLogRevision",
+    "SessionState",
     "SessionStatus",
     "SkipReason",
     "SyncChange",

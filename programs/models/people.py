@@ -252,6 +252,9 @@ class InsuranceCoverage(TimestampedModel):
         until = self.valid_to or "..."
         return f"{self.insurer.name} {self.member_number} ({self.valid_from} - {until})"
 
+    def covers(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
     def overlaps(self, other: "InsuranceCoverage") -> bool:
         self_end = self.valid_to or date.max
         other_end = other.valid_to or date.max

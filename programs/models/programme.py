@@ -162,6 +162,22 @@ class SessionStatus(models.TextChoices):
     CANCELLED = "cancelled", _("cancelled")
 
 
+class SessionState(models.TextChoices):
+    """What became of a planned session, as the app shows it: derived when read from the
+    schedule, the patient's log and the physiotherapist's attendance (selectors/adherence.py,
+    ``session_state``), never stored."""
+
+    UPCOMING = "upcoming", _("upcoming")
+    DUE = "due", _("to do today")
+    DONE = "done", _("done")
+    PARTIAL = "partial", _("partly done")
+    SKIPPED = "skipped", _("skipped")
+    MISSED = "missed", _("missed")
+    AWAITING_ATTENDANCE = "awaiting_attendance", _("attendance not yet registered")
+    ON_HOLD = "on_hold", _("on hold (programme paused)")
+    CANCELLED = "cancelled", _("cancelled")
+
+
 class PlannedSession(TimestampedModel):
     """One session of the programme. `week` is the programme week (1-12) whose phase and doses
     apply; it stays when a pause moves the session to a later date."""

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import (
@@ -45,6 +46,7 @@ from programs.models import (
     ProgrammeExercise,
     SessionLog,
     SessionLogExercise,
+    SessionState,
     SessionStatus,
 )
 
@@ -53,10 +55,11 @@ def _int_subquery(queryset) -> Subquery:
     return Subquery(queryset, output_field=IntegerField())
 
 
-def due_sessions(now: datetime | None = None) -> QuerySet[PlannedSession]:
-    """Planned sessions with, per session, whether it was done and how many sets were
-    prescribed and done; filter by programme before aggregating."""
-    now = now or timezone.now()
+def with_outcome(sessions: QuerySet[PlannedSession]) -> QuerySet[PlannedSession]:
+    """The planned sessions with, per session, what happened (log and attendance status),
+    how many sets were prescribed and done, and whether it counts as done (``done``, 1 or 0):
+    the rule of this module's docstring, in one place for adherence and for the status the
+    sessions list shows (``session_state``)."""
     per_log = SessionLogExercise.objects.filter(log__planned_session=OuterRef("pk")).values(
         "log__planned_session"
     )
@@ -73,8 +76,7 @@ def due_sessions(now: datetime | None = None) -> QuerySet[PlannedSession]:
         .values("total")
     )
     return (
-        PlannedSession.objects.filter(status=SessionStatus.SCHEDULED, scheduled_at__lte=now)
-        .annotate(
+        sessions.annotate(
             log_status=Subquery(
                 SessionLog.objects.filter(planned_session=OuterRef("pk")).values("status")[:1]
             ),
@@ -120,6 +122,46 @@ def due_sessions(now: datetime | None = None) -> QuerySet[PlannedSession]:
             ),
         )
     )
+
+
+def due_sessions(now: datetime | None = None) -> QuerySet[PlannedSession]:
+    """Planned sessions that are due (see the module docstring), each with its outcome
+    (``with_outcome``); filter by programme before aggregating."""
+    now = now or timezone.now()
+    return with_outcome(
+        PlannedSession.objects.filter(status=SessionStatus.SCHEDULED, scheduled_at__lte=now)
+    )
+
+
+def session_state(session: PlannedSession, *, now: datetime, time_zone: str) -> SessionState:
+    """The one status an app shows for a planned session annotated by ``with_outcome``.
+
+    Consistent with adherence: a session whose time has come is ``done`` exactly when it
+    counts as done above; every other state of a due session is not done. Cancelled (also by
+    the practice) and on hold are never due. A supervised session follows the
+    physiotherapist's registration: attended is done, a no-show missed; nothing registered
+    yet is ``awaiting_attendance`` after its day (the patient's own log does not make it
+    done). A home session: a partial log with fewer than half the sets is ``partial``, a
+    session not logged is ``due`` on its own (local) day once its time has come and
+    ``missed`` after it, as the missed-session reminder has it. A skipped log is ``skipped``.
+    A session logged before its time is shown as logged; it counts once it is due."""
+    if session.status == SessionStatus.CANCELLED:
+        return SessionState.CANCELLED
+    if session.status == SessionStatus.ON_HOLD:
+        return SessionState.ON_HOLD
+    if session.done:
+        return SessionState.DONE
+    if session.supervised and session.attendance_status == AttendanceStatus.NO_SHOW:
+        return SessionState.MISSED
+    if session.log_status == LogStatus.SKIPPED:
+        return SessionState.SKIPPED
+    if session.log_status == LogStatus.PARTIAL and not session.supervised:
+        return SessionState.PARTIAL
+    if session.scheduled_at > now:
+        return SessionState.UPCOMING
+    if session.local_date >= now.astimezone(ZoneInfo(time_zone)).date():
+        return SessionState.DUE
+    return SessionState.AWAITING_ATTENDANCE if session.supervised else SessionState.MISSED
 
 
 AGGREGATES = {

@@ -1,13 +1,18 @@
-from django.db.models import Prefetch
+from uuid import UUID
+
+from django.db.models import OuterRef, Prefetch, Subquery
 
 from programs.models import (
+    RUNNING_STATUSES,
     InsuranceCoverage,
     InsurerEmployee,
     Patient,
     Physiotherapist,
+    Programme,
     Role,
     User,
 )
+from programs.permissions import patients_visible_to
 
 
 def me_profile(*, user: User) -> dict:
@@ -45,3 +50,22 @@ def me_profile(*, user: User) -> dict:
         "physiotherapist": physiotherapist,
         "insurer": insurer,
     }
+
+
+def patient_detail(*, user: User, patient_id: UUID) -> Patient | None:
+    """A patient this user may see (permissions.patients_visible_to), with practice,
+    physiotherapist, coverages and insurers, and the running programme's id, in two queries."""
+    running = Programme.objects.filter(patient=OuterRef("pk"), status__in=RUNNING_STATUSES)
+    return (
+        patients_visible_to(user)
+        .select_related("user", "practice", "physiotherapist__user")
+        .prefetch_related(
+            Prefetch(
+                "coverages",
+                queryset=InsuranceCoverage.objects.select_related("insurer").order_by("valid_from"),
+            )
+        )
+        .annotate(running_programme_id=Subquery(running.values("pk")[:1]))
+        .filter(pk=patient_id)
+        .first()
+    )

@@ -17,7 +17,6 @@ from django.db.models import (
 
 from programs.models import (
     RUNNING_STATUSES,
-    Attendance,
     PlannedSession,
     Programme,
     ProgrammeChange,
@@ -31,6 +30,7 @@ from programs.models import (
     User,
 )
 from programs.permissions import patient_of, patients_visible_to
+from programs.selectors.adherence import with_outcome
 
 
 def _phases_prefetch() -> Prefetch:
@@ -123,15 +123,10 @@ def programmes_with_phases(*, patient, programme_ids) -> QuerySet[Programme]:
 def programme_sessions(
     *, programme: Programme, date_from: date | None = None, date_to: date | None = None
 ) -> QuerySet[PlannedSession]:
-    """With what happened to each (log, attendance) in the same query."""
-    sessions = PlannedSession.objects.filter(programme=programme).annotate(
+    """With what happened to each (log, attendance, whether it counts as done: adherence's
+    ``with_outcome``) in the same query."""
+    sessions = with_outcome(PlannedSession.objects.filter(programme=programme)).annotate(
         log_id=Subquery(SessionLog.objects.filter(planned_session=OuterRef("pk")).values("pk")[:1]),
-        log_status=Subquery(
-            SessionLog.objects.filter(planned_session=OuterRef("pk")).values("status")[:1]
-        ),
-        attendance_status=Subquery(
-            Attendance.objects.filter(planned_session=OuterRef("pk")).values("status")[:1]
-        ),
     )
     if date_from is not None:
         sessions = sessions.filter(local_date__gte=date_from)

@@ -360,7 +360,9 @@ class TestDueList:
         with time_machine.travel(when):
             return {
                 (item["instrument"], item["timepoint"])
-                for item in world.client("owner").get("/api/v1/me/questionnaires/due/").json()
+                for item in world.client("owner")
+                .get("/api/v1/me/questionnaires/due/")
+                .json()["results"]
             }
 
     @pytest.mark.parametrize(

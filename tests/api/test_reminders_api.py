@@ -98,7 +98,7 @@ class TestDevices:
         again = client.post("/api/v1/me/devices/", body, format="json")
         assert (first.status_code, again.status_code) == (201, 200)
         assert Device.objects.count() == 1
-        assert client.get("/api/v1/me/devices/").json()[0]["platform"] == "android"
+        assert client.get("/api/v1/me/devices/").json()["results"][0]["platform"] == "android"
         assert client.delete(f"/api/v1/me/devices/{first.json()['id']}/").status_code == 204
         assert not Device.objects.exists()
 

@@ -24,7 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from programs.models import AccessLogEntry, Alert, Device, Patient, Programme
+from programs.models import AccessLogEntry, Alert, Device, Exercise, Patient, Programme
 from programs.services.outcome import questionnaire_response_upsert
 from programs.services.programme import programme_pause
 from programs.services.session import session_log_upsert
@@ -82,6 +82,15 @@ CLASSES = {
         "other_physio": "ok",
         "anonymous": 401,
     },
+    # The exercise catalogue: the app's patients and the physiotherapists.
+    "catalogue": {
+        **dict.fromkeys(ACTORS, 403),
+        "owner": "ok",
+        "other_patient": "ok",
+        "physio": "ok",
+        "other_physio": "ok",
+        "anonymous": 401,
+    },
     "physio_object": {
         **dict.fromkeys(ACTORS, 403),
         "physio": "ok",
@@ -129,6 +138,8 @@ TABLE = {
     ("POST", "/api/v1/auth/token/refresh/"): "public",
     ("POST", "/api/v1/auth/logout/"): "public",
     ("GET", "/api/v1/me/"): "signed_in",
+    ("GET", "/api/v1/exercises/"): "catalogue",
+    ("GET", "/api/v1/exercises/{exercise_id}/"): "catalogue",
     # the patient's own data
     ("GET", "/api/v1/me/access-log/"): "patient",
     ("GET", "/api/v1/me/adherence/"): "patient",
@@ -159,6 +170,7 @@ TABLE = {
     ("GET", "/api/v1/physio/exercises/"): "physio",
     ("GET", "/api/v1/physio/templates/"): "physio",
     ("GET", "/api/v1/physio/patients/"): "physio",
+    ("GET", "/api/v1/physio/patients/{patient_id}/"): "physio_object",
     ("POST", "/api/v1/physio/patients/{patient_id}/indications/"): "physio_object",
     ("GET", "/api/v1/physio/patients/{patient_id}/outcomes/"): "physio_object",
     ("GET", "/api/v1/physio/patients/{patient_id}/progress/"): "physio_object",
@@ -334,6 +346,7 @@ def concrete(path: str, world, data: Data, method: str) -> str:
         "device_id": data.device_id,
         "alert_id": data.alert_id,
         "item_id": data.item_id,
+        "exercise_id": Exercise.objects.get(slug="bridging").pk,
         "phase_order": 1,
         "kind": "tug",
         "week": f"{year}-W{week:02d}",
@@ -442,6 +455,8 @@ NO_PATIENT_DATA = {
     ("POST", "/api/v1/auth/logout/"),
     ("GET", "/api/v1/physio/exercises/"),
     ("GET", "/api/v1/physio/templates/"),
+    ("GET", "/api/v1/exercises/"),
+    ("GET", "/api/v1/exercises/{exercise_id}/"),
 }
 
 
