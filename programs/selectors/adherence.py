@@ -16,7 +16,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from django.conf import settings
@@ -26,7 +26,9 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
+    Max,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -54,9 +56,16 @@ def _int_subquery(queryset) -> Subquery:
 
 
 def due_sessions(now: datetime | None = None) -> QuerySet[PlannedSession]:
-    """Planned sessions with, per session, whether it was done and how many sets were
-    prescribed and done; filter by programme before aggregating."""
+    """Planned sessions whose time has come, not cancelled and not on hold, with, per session,
+    whether it was done and how many sets were prescribed and done; filter by programme
+    before aggregating."""
     now = now or timezone.now()
+    return sessions_with_outcome().filter(status=SessionStatus.SCHEDULED, scheduled_at__lte=now)
+
+
+def sessions_with_outcome() -> QuerySet[PlannedSession]:
+    """Every planned session (whatever its time or status) with whether it was done and its
+    sets prescribed and done, by the rules above: due_sessions() is these, filtered."""
     per_log = SessionLogExercise.objects.filter(log__planned_session=OuterRef("pk")).values(
         "log__planned_session"
     )
@@ -73,8 +82,7 @@ def due_sessions(now: datetime | None = None) -> QuerySet[PlannedSession]:
         .values("total")
     )
     return (
-        PlannedSession.objects.filter(status=SessionStatus.SCHEDULED, scheduled_at__lte=now)
-        .annotate(
+        PlannedSession.objects.annotate(
             log_status=Subquery(
                 SessionLog.objects.filter(planned_session=OuterRef("pk")).values("status")[:1]
             ),
@@ -220,15 +228,66 @@ def extra_sessions_count(programme_id: UUID) -> int:
     )
 
 
-def adherence_by_programme_week(
+@dataclass
+class WeekFigures:
+    """One programme week: its adherence so far (the due sessions) and its plan (every
+    scheduled session of the week, also those still to come; one logged ahead of its time
+    counts as done)."""
+
+    adherence: Adherence
+    planned: int
+    done: int
+    last_date: date | None
+    on_hold: int
+
+    @property
+    def due(self) -> int:
+        return self.adherence.due
+
+
+def weeks_by_programme(
     programme_ids: Iterable[UUID], now: datetime | None = None
-) -> dict[tuple[UUID, int], Adherence]:
-    """Per (programme, week), for many programmes in one query (the caseload's "this week")."""
+) -> dict[tuple[UUID, int], WeekFigures]:
+    """Per (programme, week), for many programmes in one grouped query: the adherence of the
+    due sessions (summed, the programme's overall adherence) and the week's plan (the
+    caseload's "this week" and the current week's bar)."""
+    now = now or timezone.now()
+    due = Q(status=SessionStatus.SCHEDULED, scheduled_at__lte=now)
+    scheduled = Q(status=SessionStatus.SCHEDULED)
     rows = (
-        due_sessions(now)
-        .filter(programme_id__in=list(programme_ids))
+        sessions_with_outcome()
+        .filter(
+            programme_id__in=list(programme_ids),
+            status__in=[SessionStatus.SCHEDULED, SessionStatus.ON_HOLD],
+        )
         .values("programme_id", "week")
-        .annotate(**AGGREGATES)
+        # Aggregates named apart from the per-session annotations they sum.
+        .annotate(
+            week_due=Count("pk", filter=due),
+            week_done=Sum("done", filter=due),
+            week_sets_prescribed=Sum("sets_prescribed", filter=due),
+            week_sets_done=Sum("sets_done", filter=due),
+            week_planned=Count("pk", filter=scheduled),
+            week_planned_done=Sum("done", filter=scheduled),
+            week_last_date=Max("local_date", filter=scheduled),
+            week_on_hold=Count("pk", filter=Q(status=SessionStatus.ON_HOLD)),
+        )
         .order_by()
     )
-    return {(row["programme_id"], row["week"]): Adherence.from_row(row) for row in rows}
+    return {
+        (row["programme_id"], row["week"]): WeekFigures(
+            adherence=Adherence.from_row(
+                {
+                    "due": row["week_due"],
+                    "done": row["week_done"],
+                    "sets_prescribed": row["week_sets_prescribed"],
+                    "sets_done": row["week_sets_done"],
+                }
+            ),
+            planned=row["week_planned"],
+            done=row["week_planned_done"] or 0,
+            last_date=row["week_last_date"],
+            on_hold=row["week_on_hold"],
+        )
+        for row in rows
+    }
