@@ -162,7 +162,12 @@ def programme_charts(*, programme, weekly_pain, session_pain, weeks, current_wee
             # Last, so it lies on top; wider and with squares where it meets another line.
             Series(
                 _("Weekly pain"),
-                [(weekly_at(r), r["nrs"]) for r in weekly_pain],
+                # Reports from after the programme's weeks lie outside the chart.
+                [
+                    (weekly_at(r), r["nrs"])
+                    for r in weekly_pain
+                    if weekly_at(r) <= programme.weeks + 0.5
+                ],
                 "weekly",
                 width=4,
                 marker="square",
