@@ -16,7 +16,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from django.conf import settings
@@ -250,15 +250,18 @@ def weeks_by_programme(
 ) -> dict[tuple[UUID, int], WeekFigures]:
     """Per (programme, week), for many programmes in one grouped query: the adherence of the
     due sessions (summed, the programme's overall adherence) and the week's plan (the
-    caseload's "this week" and the current week's bar)."""
+    caseload's "this week" and the current week's bar). Sessions more than a week ahead are
+    left out (the current week lies within it; each session costs its subqueries), so a
+    week whose sessions all lie further ahead has no entry."""
     now = now or timezone.now()
     due = Q(status=SessionStatus.SCHEDULED, scheduled_at__lte=now)
     scheduled = Q(status=SessionStatus.SCHEDULED)
     rows = (
         sessions_with_outcome()
         .filter(
+            Q(status=SessionStatus.SCHEDULED, scheduled_at__lte=now + timedelta(days=7))
+            | Q(status=SessionStatus.ON_HOLD),
             programme_id__in=list(programme_ids),
-            status__in=[SessionStatus.SCHEDULED, SessionStatus.ON_HOLD],
         )
         .values("programme_id", "week")
         # Aggregates named apart from the per-session annotations they sum.

@@ -90,7 +90,7 @@ def current_week(programme: Programme, weeks: dict[int, WeekFigures], now: datet
     Not the week of the next session: on the Friday after a Thursday session the next one
     falls in the next week, and this week would show nothing done."""
     if programme.status == ProgrammeStatus.COMPLETED:
-        return max(weeks, default=programme.weeks)
+        return programme.weeks
     today = local_today(programme, now)
     if programme.status == ProgrammeStatus.ENDED and programme.ended_at:
         today = min(today, local_today(programme, programme.ended_at))
@@ -102,8 +102,7 @@ def current_week(programme: Programme, weeks: dict[int, WeekFigures], now: datet
         for week, figures in weeks.items()
         if figures.on_hold or (figures.last_date is not None and figures.last_date >= today)
     ]
-    last = max(weeks, default=programme.weeks)
-    return max(1, min(by_calendar, min(to_come, default=last), last))
+    return max(1, min(by_calendar, min(to_come, default=programme.weeks), programme.weeks))
 
 
 def search_patients(patients: QuerySet[Patient], q: str) -> QuerySet[Patient]:
