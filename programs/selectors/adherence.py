@@ -40,7 +40,6 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
 from programs.models import (
-    Attendance,
     AttendanceStatus,
     LogStatus,
     PlannedSession,
@@ -83,12 +82,11 @@ def sessions_with_outcome() -> QuerySet[PlannedSession]:
     )
     return (
         PlannedSession.objects.annotate(
-            log_status=Subquery(
-                SessionLog.objects.filter(planned_session=OuterRef("pk")).values("status")[:1]
-            ),
-            attendance_status=Subquery(
-                Attendance.objects.filter(planned_session=OuterRef("pk")).values("status")[:1]
-            ),
+            # Joins, not subqueries: a session has at most one log (a unique constraint) and
+            # one attendance (one-to-one), so no row is repeated; a correlated subquery ran
+            # again at every use of the value below.
+            log_status=F("logs__status"),
+            attendance_status=F("attendance__status"),
             sets_prescribed=Coalesce(
                 _int_subquery(logged_prescribed), _int_subquery(prescribed_now), Value(0)
             ),
