@@ -1,8 +1,10 @@
 """The dashboard in a real browser: headless Chromium (Debian's chromium and chromedriver,
 which .ci/run installs) through login -> caseload -> patient page -> acknowledge an alert,
-checking that the charts are drawn."""
+checking that the charts are drawn; and search -> patient -> a log's exercises -> the progress
+report, printed to PDF."""
 
 import os
+import re
 import shutil
 import uuid
 from datetime import timedelta
@@ -113,3 +115,52 @@ def test_login_caseload_patient_charts_acknowledge(
     three_weeks_in.refresh_from_db()
     assert three_weeks_in.status == AlertStatus.ACKNOWLEDGED
     assert three_weeks_in.acknowledged_by == world.physio.user
+
+
+@pytest.mark.django_db(transaction=True)
+def test_search_open_a_patient_read_a_log_and_print_the_report(
+    world, three_weeks_in, live_server, browser, settings
+):
+    """The physiotherapist searches the caseload, opens the patient, unfolds a log's exercises
+    (planned beside done), opens the progress report and prints it: a PDF with pages."""
+    import base64
+
+    from selenium.webdriver.common.by import By
+
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    browser.get(f"{live_server.url}/accounts/login/")
+    browser.find_element(By.NAME, "username").send_keys(world.physio.user.username)
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+
+    search = browser.find_element(By.ID, "caseload-q")
+    search.send_keys(world.owner.user.last_name.upper())
+    search.submit()
+    links = browser.find_elements(By.CSS_SELECTOR, "#caseload a.patient-link")
+    assert [link.text for link in links] == [str(world.owner)]
+    assert f"q={world.owner.user.last_name.upper()}" in browser.current_url
+    links[0].click()
+
+    logs = browser.find_elements(By.CSS_SELECTOR, "#logs tbody.log")
+    assert len(logs) == len(three_weeks_in.programme.session_logs.all())
+    newest = logs[0]
+    assert "P1" in newest.text  # the last session hurt: 7 during exercise
+    details = newest.find_element(By.CSS_SELECTOR, "details")
+    exercise_table = details.find_element(By.CSS_SELECTOR, "table.planned-done")
+    assert not exercise_table.is_displayed()
+    details.find_element(By.TAG_NAME, "summary").click()
+    assert exercise_table.is_displayed()
+    rows = exercise_table.find_elements(By.CSS_SELECTOR, ":scope > tbody > tr")
+    assert rows and all(" sets " in f" {row.text} " for row in rows), [r.text for r in rows]
+
+    browser.find_element(By.LINK_TEXT, "Progress report").click()
+    report = browser.find_element(By.CSS_SELECTOR, "article.report")
+    assert "Progress report: exercise therapy for hip osteoarthritis" in report.text
+    assert str(world.owner) in report.text
+    assert browser.find_element(By.CSS_SELECTOR, "button.print").is_displayed()
+    pdf = base64.b64decode(browser.print_page())
+    assert pdf.startswith(b"%PDF-")
+    pages = int(max(re.findall(rb"/Count (\d+)", pdf), key=int))
+    assert pages >= 1
+    (Path(django_settings.VAR_DIR) / "browser-report.pdf").write_bytes(pdf)

@@ -55,7 +55,9 @@ def test_patient_page_draws_charts_and_lists_alerts(world, client, flare):
             f"/dashboard/patients/{world.owner.pk}/", HTTP_ACCEPT_LANGUAGE="en"
         ).content.decode()
     assert 'class="chart chart-pain"' in html and "<polyline" in html
-    assert 'class="chart chart-adherence"' in html and 'class="bar good"' in html
+    # Week 1 is running: drawn as done so far of planned (the Thursday is still to come).
+    assert 'class="chart chart-adherence"' in html and 'class="bar current"' in html
+    assert "Week 1 (this week): 1 of 2 planned sessions done" in html
     assert "pain during exercise above 5 (P1)" in html
     assert "Acknowledge" in html
 

@@ -35,3 +35,43 @@ def test_demo_data_refuses_to_run_in_production_without_force(settings):
     with pytest.raises(CommandError):
         call_command("demo_data")
     assert User.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_demo_history_reads_true(settings):
+    """Each change at the moment it happened (the enrolment at the intake before the start,
+    not when the demo data was loaded); scores over time: anna improved over her completed
+    twelve weeks, dirk declined (and has the alert for it)."""
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    from programs.models import Alert, ChangeKind, OutcomeScore, Programme
+
+    settings.DEBUG = True
+    call_command("demo_data")
+    loaded = timezone.now()
+    for programme in Programme.objects.select_related("patient__user"):
+        changes = list(programme.changes.order_by("occurred_at"))
+        enrolled = changes[0]
+        assert enrolled.kind == ChangeKind.ENROLLED
+        start = timezone.make_aware(datetime.combine(programme.start_date, time(0, 0)))
+        assert start - timedelta(days=7) < enrolled.occurred_at < start, programme
+        assert all(change.occurred_at < loaded - timedelta(hours=1) for change in changes)
+        assert programme.created_at == enrolled.occurred_at
+    anna = Programme.objects.get(patient__user__username="anna")
+    assert anna.status == "completed"
+
+    def oxford(username):
+        return list(
+            OutcomeScore.objects.filter(patient__user__username=username, measure="oxford")
+            .order_by("measured_at")
+            .values_list("timepoint", "value")
+        )
+
+    assert oxford("anna") == [("baseline", 24.0), ("week_6", 31.0), ("week_12", 38.0)]
+    assert oxford("carla") == [("baseline", 28.0), ("week_6", 33.0)]
+    assert oxford("dirk") == [("baseline", 30.0), ("week_6", 24.0)]
+    assert Alert.objects.filter(patient__user__username="dirk", kind="score_decline").exists()
+    changed = Programme.objects.get(patient__user__username="dirk").changes
+    assert {"paused", "resumed"} <= set(changed.values_list("kind", flat=True))

@@ -68,6 +68,7 @@ from programs.models import (
 from programs.permissions import IsPhysiotherapist, patients_visible_to, require_physiotherapist
 from programs.selectors.monitoring import (
     CASELOAD_FILTERS,
+    CASELOAD_SEARCH_MAX,
     CASELOAD_SORTS,
     caseload,
     filter_and_sort,
@@ -950,14 +951,28 @@ class LatestScoreSerializer(serializers.Serializer):
     change = serializers.FloatField(allow_null=True)
 
 
+class ThisWeekSerializer(serializers.Serializer):
+    planned = serializers.IntegerField(help_text="Sessions scheduled in the current week.")
+    due = serializers.IntegerField(help_text="Of those, the ones whose time has come.")
+    done = serializers.IntegerField(
+        help_text="Of those planned, the ones done (also one done ahead of its time)."
+    )
+
+
 class CaseloadRowSerializer(serializers.Serializer):
     patient = PatientSummarySerializer()
     physiotherapist = serializers.CharField(source="patient.physiotherapist.__str__")
     programme = serializers.UUIDField(source="programme.pk", allow_null=True)
     programme_status = serializers.CharField(source="programme.status", allow_null=True)
-    programme_week = serializers.IntegerField(allow_null=True)
+    programme_week = serializers.IntegerField(
+        allow_null=True,
+        help_text="The programme week the patient is in today (null before the start).",
+    )
     weeks = serializers.IntegerField(source="programme.weeks", allow_null=True)
-    adherence_week = AdherenceBriefSerializer(allow_null=True)
+    adherence_week = AdherenceBriefSerializer(
+        allow_null=True, help_text="Adherence in the current week, over its sessions due so far."
+    )
+    this_week = ThisWeekSerializer(allow_null=True)
     adherence_overall = AdherenceBriefSerializer(allow_null=True)
     last_activity = serializers.DateTimeField(allow_null=True)
     weekly_pain = serializers.IntegerField(allow_null=True)
@@ -973,6 +988,13 @@ class CaseloadRowSerializer(serializers.Serializer):
     tags=TAGS,
     summary="Caseload: my practice's patients with adherence, pain, scores and alerts",
     parameters=[
+        OpenApiParameter(
+            "q",
+            str,
+            description="Search: patients whose first name, last name or username holds every "
+            "word (case-insensitive), e.g. `anna` or `de jong`; combined with filter and sort. "
+            f"At most {CASELOAD_SEARCH_MAX} characters.",
+        ),
         OpenApiParameter("filter", str, enum=list(CASELOAD_FILTERS), description="Default: all."),
         OpenApiParameter(
             "sort",
@@ -997,8 +1019,19 @@ class CaseloadView(ListAPIView):
             raise ValidationFailed(fields={"filter": (_("Unknown filter."), "invalid_choice")})
         if sort.lstrip("-") not in CASELOAD_SORTS:
             raise ValidationFailed(fields={"sort": (_("Unknown sort order."), "invalid_choice")})
+        q = request.query_params.get("q", "").strip()
+        if len(q) > CASELOAD_SEARCH_MAX:
+            raise ValidationFailed(
+                fields={
+                    "q": (
+                        _("A search holds at most %(max)s characters.")
+                        % {"max": CASELOAD_SEARCH_MAX},
+                        "max_length",
+                    )
+                }
+            )
         rows = filter_and_sort(
-            caseload(physiotherapist=physiotherapist),
+            caseload(physiotherapist=physiotherapist, q=q),
             physiotherapist=physiotherapist,
             filter_by=filter_by,
             sort=sort,

@@ -17,6 +17,11 @@ class Series:
     label: str
     points: Sequence[tuple[float, float]]
     css: str  # a class name: colours live in the style sheet
+    # Line style as SVG attributes, so lines that meet stay told apart (also in print and
+    # without the style sheet): width, dash pattern ("" for solid) and the marker's shape.
+    width: float = 2
+    dash: str = ""
+    marker: str = "circle"  # or "square"
 
 
 def _x(value: float, x_max: float) -> float:
@@ -56,10 +61,26 @@ def _frame(x_max: int, y_max: float, y_ticks: Sequence[float], y_format, x_title
     return parts
 
 
+def _marker(item: Series, x: float, y: float, title: str = "") -> str:
+    """A point of the series, a circle or a square; ``title`` (escaped here) names it."""
+    label = f"<title>{escape(title)}</title>" if title else ""
+    css = f"dot {escape(item.css)}"
+    if item.marker == "square":
+        square = f'x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8"'
+        return f'<rect class="{css}" {square}>{label}</rect>'
+    return f'<circle class="{css}" cx="{x:.1f}" cy="{y:.1f}" r="3">{label}</circle>'
+
+
+def _stroke(item: Series) -> str:
+    dash = f' stroke-dasharray="{escape(item.dash)}"' if item.dash else ""
+    return f'stroke-width="{item.width:g}"{dash}'
+
+
 def line_chart(
     *, series: Sequence[Series], x_max: int, y_max: float, title: str, x_title: str, css: str
 ) -> SafeString:
-    """Lines over programme weeks (x from 1 to ``x_max``), y from 0 to ``y_max``."""
+    """Lines over programme weeks (x from 1 to ``x_max``), y from 0 to ``y_max``. Series are
+    drawn in the order given, so the last one lies on top where lines meet."""
     parts = [
         f'<svg class="chart {escape(css)}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
@@ -71,22 +92,34 @@ def line_chart(
         points = [(x, y) for x, y in item.points if y is not None]
         if points:
             path = " ".join(f"{_x(x, x_max):.1f},{_y(y, y_max):.1f}" for x, y in points)
-            parts.append(f'<polyline class="line {escape(item.css)}" points="{path}"/>')
-            for x, y in points:
-                parts.append(
-                    f'<circle class="dot {escape(item.css)}" cx="{_x(x, x_max):.1f}" '
-                    f'cy="{_y(y, y_max):.1f}" r="3"><title>{escape(item.label)}: {y:g}</title>'
-                    "</circle>"
-                )
+            parts.append(
+                f'<polyline class="line {escape(item.css)}" {_stroke(item)} points="{path}"/>'
+            )
+            parts.extend(
+                _marker(item, _x(x, x_max), _y(y, y_max), f"{item.label}: {y:g}") for x, y in points
+            )
+        y = AXIS + 47
         parts.append(
-            f'<rect class="swatch {escape(item.css)}" x="{legend_x}" y="{AXIS + 42}" '
-            'width="10" height="10"/>'
+            f'<line class="swatch line {escape(item.css)}" {_stroke(item)} x1="{legend_x}" '
+            f'y1="{y}" x2="{legend_x + 22}" y2="{y}"/>'
         )
+        parts.append(_marker(item, legend_x + 11, y))
         label = escape(item.label)
-        parts.append(f'<text class="legend" x="{legend_x + 14}" y="{AXIS + 51}">{label}</text>')
-        legend_x += 24 + 7 * len(item.label)
+        parts.append(f'<text class="legend" x="{legend_x + 28}" y="{AXIS + 51}">{label}</text>')
+        legend_x += 40 + 7 * len(item.label)
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every data-derived text above is escaped
+
+
+@dataclass(frozen=True)
+class CurrentWeek:
+    """The running week, drawn apart: its sessions done so far of those planned."""
+
+    week: int
+    done: int
+    planned: int
+    due: int
+    label: str  # e.g. "this week: 1 of 2 planned sessions done"
 
 
 def bar_chart(
@@ -97,8 +130,11 @@ def bar_chart(
     title: str,
     x_title: str,
     css: str,
+    current: CurrentWeek | None = None,
 ) -> SafeString:
-    """Bars per programme week of a share from 0 to 1 (adherence), with the threshold line."""
+    """Bars per programme week of a share from 0 to 1 (adherence), with the threshold line.
+    The running week (``current``) is drawn as an outline of its planned sessions filled
+    with those done so far, not judged against the threshold while it runs."""
     parts = [
         f'<svg class="chart {escape(css)}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
@@ -107,7 +143,7 @@ def bar_chart(
     ]
     width = (WIDTH - LEFT - RIGHT) / max(x_max, 1) * 0.6
     for week, share in bars:
-        if share is None:
+        if share is None or (current is not None and week == current.week):
             continue
         x = _x(week, x_max) - width / 2
         top = _y(share, 1.0)
@@ -115,6 +151,24 @@ def bar_chart(
         parts.append(
             f'<rect class="bar {state}" x="{x:.1f}" y="{top:.1f}" width="{width:.1f}" '
             f'height="{HEIGHT - BOTTOM - top:.1f}"><title>{week}: {share:.0%}</title></rect>'
+        )
+    if current is not None and current.planned:
+        x = _x(current.week, x_max) - width / 2
+        full = _y(1.0, 1.0)
+        top = _y(current.done / current.planned, 1.0)
+        label = escape(current.label)
+        parts.append(
+            f'<rect class="bar-planned" x="{x:.1f}" y="{full:.1f}" width="{width:.1f}" '
+            f'height="{HEIGHT - BOTTOM - full:.1f}" fill="none" stroke-dasharray="4 3">'
+            f"<title>{label}</title></rect>"
+        )
+        parts.append(
+            f'<rect class="bar current" x="{x:.1f}" y="{top:.1f}" width="{width:.1f}" '
+            f'height="{HEIGHT - BOTTOM - top:.1f}"><title>{label}</title></rect>'
+        )
+        parts.append(
+            f'<text class="tick current-label" x="{x + width / 2:.1f}" y="{full - 4:.1f}" '
+            f'text-anchor="middle">{current.done}/{current.planned}</text>'
         )
     y = _y(threshold, 1.0)
     parts.append(

@@ -16,7 +16,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -27,7 +27,9 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
+    Max,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -39,7 +41,6 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
 from programs.models import (
-    Attendance,
     AttendanceStatus,
     LogStatus,
     PlannedSession,
@@ -77,12 +78,11 @@ def with_outcome(sessions: QuerySet[PlannedSession]) -> QuerySet[PlannedSession]
     )
     return (
         sessions.annotate(
-            log_status=Subquery(
-                SessionLog.objects.filter(planned_session=OuterRef("pk")).values("status")[:1]
-            ),
-            attendance_status=Subquery(
-                Attendance.objects.filter(planned_session=OuterRef("pk")).values("status")[:1]
-            ),
+            # Joins, not subqueries: a session has at most one log (a unique constraint) and
+            # one attendance (one-to-one), so no row is repeated; a correlated subquery ran
+            # again at every use of the value below.
+            log_status=F("logs__status"),
+            attendance_status=F("attendance__status"),
             sets_prescribed=Coalesce(
                 _int_subquery(logged_prescribed), _int_subquery(prescribed_now), Value(0)
             ),
@@ -262,15 +262,69 @@ def extra_sessions_count(programme_id: UUID) -> int:
     )
 
 
-def adherence_by_programme_week(
+@dataclass
+class WeekFigures:
+    """One programme week: its adherence so far (the due sessions) and its plan (every
+    scheduled session of the week, also those still to come; one logged ahead of its time
+    counts as done)."""
+
+    adherence: Adherence
+    planned: int
+    done: int
+    last_date: date | None
+    on_hold: int
+
+    @property
+    def due(self) -> int:
+        return self.adherence.due
+
+
+def weeks_by_programme(
     programme_ids: Iterable[UUID], now: datetime | None = None
-) -> dict[tuple[UUID, int], Adherence]:
-    """Per (programme, week), for many programmes in one query (the caseload's "this week")."""
+) -> dict[tuple[UUID, int], WeekFigures]:
+    """Per (programme, week), for many programmes in one grouped query: the adherence of the
+    due sessions (summed, the programme's overall adherence) and the week's plan (the
+    caseload's "this week" and the current week's bar). Sessions more than a week ahead are
+    left out (the current week lies within it; each session costs its subqueries), so a
+    week whose sessions all lie further ahead has no entry."""
+    now = now or timezone.now()
+    due = Q(status=SessionStatus.SCHEDULED, scheduled_at__lte=now)
+    scheduled = Q(status=SessionStatus.SCHEDULED)
     rows = (
-        due_sessions(now)
-        .filter(programme_id__in=list(programme_ids))
+        with_outcome(PlannedSession.objects.all())
+        .filter(
+            Q(status=SessionStatus.SCHEDULED, scheduled_at__lte=now + timedelta(days=7))
+            | Q(status=SessionStatus.ON_HOLD),
+            programme_id__in=list(programme_ids),
+        )
         .values("programme_id", "week")
-        .annotate(**AGGREGATES)
+        # Aggregates named apart from the per-session annotations they sum.
+        .annotate(
+            week_due=Count("pk", filter=due),
+            week_done=Sum("done", filter=due),
+            week_sets_prescribed=Sum("sets_prescribed", filter=due),
+            week_sets_done=Sum("sets_done", filter=due),
+            week_planned=Count("pk", filter=scheduled),
+            week_planned_done=Sum("done", filter=scheduled),
+            week_last_date=Max("local_date", filter=scheduled),
+            week_on_hold=Count("pk", filter=Q(status=SessionStatus.ON_HOLD)),
+        )
         .order_by()
     )
-    return {(row["programme_id"], row["week"]): Adherence.from_row(row) for row in rows}
+    return {
+        (row["programme_id"], row["week"]): WeekFigures(
+            adherence=Adherence.from_row(
+                {
+                    "due": row["week_due"],
+                    "done": row["week_done"],
+                    "sets_prescribed": row["week_sets_prescribed"],
+                    "sets_done": row["week_sets_done"],
+                }
+            ),
+            planned=row["week_planned"],
+            done=row["week_planned_done"] or 0,
+            last_date=row["week_last_date"],
+            on_hold=row["week_on_hold"],
+        )
+        for row in rows
+    }

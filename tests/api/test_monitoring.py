@@ -203,7 +203,7 @@ def varied(world):
         status="completed",
         body_hash="x",
     )
-    # b: week 2 done as well, and its weeks one later (next session in week 4).
+    # b: week 2 done as well, and one week further on (it started a week earlier).
     week_2 = programmes[b.pk].sessions.get(week=2)
     SessionLog.objects.create(
         patient=b,
@@ -214,9 +214,15 @@ def varied(world):
         body_hash="x",
     )
     PlannedSession.objects.filter(programme=programmes[b.pk]).update(week=F("week") + 1)
-    # c: nothing done, weeks two later.
+    Programme.objects.filter(pk=programmes[b.pk].pk).update(
+        start_date=programmes[b.pk].start_date - timedelta(days=7)
+    )
+    # c: nothing done, two weeks further on.
     SessionLog.objects.filter(patient=c).delete()
     PlannedSession.objects.filter(programme=programmes[c.pk]).update(week=F("week") + 2)
+    Programme.objects.filter(pk=programmes[c.pk].pk).update(
+        start_date=programmes[c.pk].start_date - timedelta(days=14)
+    )
     this_monday = today - timedelta(days=today.weekday())
     for patient, nrs in ((a, 3), (b, 7), (c, 5)):
         WeeklyPain.objects.filter(patient=patient, week_start=this_monday).update(nrs=nrs)
@@ -292,8 +298,10 @@ def test_adherence_this_week_and_overall(world, varied):
     assert a["adherence_week"]["session_adherence"] == 1.0
     assert (a["adherence_overall"]["due"], a["adherence_overall"]["done"]) == (3, 2)
     assert a["adherence_overall"]["adherent"] is False
+    assert a["this_week"] == {"planned": 2, "due": 1, "done": 1}
     b = rows[str(varied["b"])]
     assert (b["programme_week"], b["adherence_week"]) == (4, None)  # nothing due yet
+    assert b["this_week"] == {"planned": 1, "due": 0, "done": 0}
     assert b["adherence_overall"]["session_adherence"] == 1.0
     assert rows[str(varied["owner"])]["adherence_week"] is None
 
