@@ -54,7 +54,13 @@ def dose_in_words(dose: dict) -> str:
     """'3 x 10', '2 x 30 s hold', '1 x 20 min' (with a multiplication sign), with load, rest
     and exertion."""
     sets = dose.get("sets")
-    if dose.get("repetitions"):
+    if dose.get("repetitions") and dose.get("hold_seconds"):
+        main = _("%(sets)s × %(repetitions)s, %(seconds)s s hold") % {  # noqa: RUF001
+            "sets": sets,
+            "repetitions": dose["repetitions"],
+            "seconds": dose["hold_seconds"],
+        }
+    elif dose.get("repetitions"):
         main = f"{sets} × {dose['repetitions']}"  # noqa: RUF001
     elif dose.get("hold_seconds"):
         main = _("%(sets)s × %(seconds)s s hold") % {"sets": sets, "seconds": dose["hold_seconds"]}  # noqa: RUF001

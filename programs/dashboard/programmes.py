@@ -113,10 +113,7 @@ def _patient_choices(request, candidates) -> tuple[list, list]:
 def _enrol_form(request, candidates, data=None, initial=None) -> EnrolForm:
     patients, blocked = _patient_choices(request, candidates)
     templates = [
-        (
-            template.slug,
-            _("%(name)s (%(weeks)s weeks)") % {"name": template, "weeks": template.weeks},
-        )
+        (template.slug, template.name)
         for template in ProgrammeTemplate.objects.filter(is_active=True).order_by("slug")
     ]
     return EnrolForm(
