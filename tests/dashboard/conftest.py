@@ -52,3 +52,7 @@ def march(world) -> March:
         colleague_programme=programmes[2],
         other_practice_programme=programmes[3],
     )
+
+
+# Headless Chromium for the browser tests (tests/test_browser.py sets it up once for all).
+from tests.test_browser import browser  # noqa: E402, F401
