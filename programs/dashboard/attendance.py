@@ -221,11 +221,13 @@ def attendance_register(request, programme_id, session_id):
     )
     scope = request.POST.get("who", "mine")
     scope = scope if scope in SCOPES else "mine"
-    if submitted.outcome == "done":
+    if submitted.outcome == "done" or is_htmx(request):
+        # An htmx answer without a change still shows the patient's data: a read. (The
+        # whole day page shown instead logs its own list.)
         access_log_record(
             request=request,
             patients=[session.programme.patient_id],
-            action=AccessAction.UPDATE,
+            action=AccessAction.UPDATE if submitted.outcome == "done" else AccessAction.READ,
             resource="dashboard:attendance",
             object_id=session.pk,
         )

@@ -467,6 +467,16 @@ def _log_change(request, programme, action, resource, object_id) -> None:
     )
 
 
+def _log_submission(request, programme, submitted, action, resource, object_id) -> None:
+    """A change made is logged as that change. An htmx answer without a change (errors, a
+    form sent again) still shows the patient's data: a read. (A whole page shown instead
+    logs its own read.)"""
+    if submitted is not None and submitted.outcome == "done":
+        _log_change(request, programme, action, resource, object_id)
+    elif is_htmx(request):
+        _log_change(request, programme, AccessAction.READ, resource, object_id)
+
+
 def _back(programme_id, anchor: str = ""):
     url = reverse("dashboard-programme", kwargs={"programme_id": programme_id})
     return redirect(f"{url}#{anchor}" if anchor else url)
@@ -597,10 +607,9 @@ def exercise_update(request, programme_id, item_id):
             user=request.user, item=item, data=data, partial=False
         ),
     )
-    if submitted.outcome == "done":
-        _log_change(
-            request, programme, AccessAction.UPDATE, "dashboard:programme_exercise", item.pk
-        )
+    _log_submission(
+        request, programme, submitted, AccessAction.UPDATE, "dashboard:programme_exercise", item.pk
+    )
     if not is_htmx(request):
         if submitted.invalid:
             return _render_programme(
@@ -645,10 +654,9 @@ def exercise_remove(request, programme_id, item_id):
                 actor=request.user, item=item
             ),
         )
-    if submitted is not None and submitted.outcome == "done":
-        _log_change(
-            request, programme, AccessAction.DELETE, "dashboard:programme_exercise", item_id
-        )
+    _log_submission(
+        request, programme, submitted, AccessAction.DELETE, "dashboard:programme_exercise", item_id
+    )
     if submitted is not None and submitted.invalid:
         if not is_htmx(request):
             return _render_programme(
@@ -689,14 +697,14 @@ def exercise_add(request, programme_id, phase_order):
         form,
         lambda data: programme_exercise_add_from_input(user=request.user, phase=phase, data=data),
     )
-    if submitted.outcome == "done":
-        _log_change(
-            request,
-            programme,
-            AccessAction.CREATE,
-            "dashboard:programme_exercise",
-            submitted.result.pk,
-        )
+    _log_submission(
+        request,
+        programme,
+        submitted,
+        AccessAction.CREATE,
+        "dashboard:programme_exercise",
+        submitted.result.pk if submitted.outcome == "done" else f"phase {phase.order}",
+    )
     if not is_htmx(request):
         if submitted.invalid:
             return _render_programme(
@@ -768,8 +776,9 @@ def session_reschedule(request, programme_id, session_id):
     if request.method == "POST":
         form = _reschedule_form(session, programme, request.POST)
         submitted = submit_once(request, form, lambda data: _reschedule(request, session, data))
-        if submitted.outcome == "done":
-            _log_change(request, programme, AccessAction.UPDATE, "dashboard:session", session.pk)
+        _log_submission(
+            request, programme, submitted, AccessAction.UPDATE, "dashboard:session", session.pk
+        )
         if not submitted.invalid:
             if is_htmx(request):
                 session = _session_or_404(programme, session_id)

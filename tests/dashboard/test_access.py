@@ -197,3 +197,32 @@ def test_every_change_by_the_physiotherapist_is_access_logged(world, march):
         "dashboard:session",
         "dashboard:attendance",
     }
+
+
+def test_an_htmx_answer_without_a_change_is_logged_as_a_read(world, march):
+    """Errors or a form sent again answer with part of the page: the patient's data was
+    shown, so it is a read of that patient's record."""
+    client = client_as(world, "physio")
+    programme = march.owner
+    item = ProgrammeExercise.objects.filter(phase__programme=programme).first()
+    today = programme.sessions.get(local_date=MONDAY, supervised=True)
+    base = f"/dashboard/programmes/{programme.pk}"
+    bad_dose = client.post(
+        f"{base}/exercises/{item.pk}/",
+        form_data(f"dose-{item.pk}", sets="99", repetitions="5"),
+        HTTP_HX_REQUEST="true",
+    )
+    visit = form_data(f"s-{today.pk}", status="attended", location="practice")
+    url = f"{base}/sessions/{today.pk}/attendance/"
+    done = client.post(url, visit, HTTP_HX_REQUEST="true")
+    again = client.post(url, visit, HTTP_HX_REQUEST="true")
+    assert (bad_dose.status_code, done.status_code, again.status_code) == (400, 200, 200)
+    logged = [
+        (entry.resource, entry.action, entry.patient_id)
+        for entry in AccessLogEntry.objects.order_by("id")
+    ]
+    assert logged == [
+        ("dashboard:programme_exercise", "read", world.owner.pk),
+        ("dashboard:attendance", "update", world.owner.pk),
+        ("dashboard:attendance", "read", world.owner.pk),
+    ]
