@@ -140,21 +140,20 @@ def _day(value: str | None, today: date) -> date:
         return today
 
 
-def _render_day(request, *, day: date, scope: str, bound: dict | None = None, status=200):
-    bound = bound or {}
+def _render_day(request, *, day: date, scope: str, refused: Visit | None = None, status=200):
+    """The day list; ``refused``: a visit whose form came back with errors, shown in its
+    place (or first, should the list not hold it: another scope, not supervised)."""
     me = request.physiotherapist
     therapists = _therapist_choices(me)
     sessions = list(supervised_sessions_on(physiotherapist=me, day=day, mine=scope == "mine"))
     visits = [
-        Visit(
-            session=session,
-            form=bound[session.pk],
-            local=session.scheduled_at.astimezone(ZoneInfo(session.programme.time_zone)),
-        )
-        if session.pk in bound
+        refused
+        if refused is not None and session.pk == refused.session.pk
         else _visit(session, me, therapists)
         for session in sessions
     ]
+    if refused is not None and all(visit is not refused for visit in visits):
+        visits.insert(0, refused)
     access_log_record(
         request=request,
         patients=[visit.session.programme.patient_id for visit in visits],
@@ -235,11 +234,7 @@ def attendance_register(request, programme_id, session_id):
         if is_htmx(request):
             return _visit_response(request, visit, scope, status=submitted.status)
         return _render_day(
-            request,
-            day=session.local_date,
-            scope=scope,
-            bound={session.pk: visit.form},
-            status=submitted.status,
+            request, day=session.local_date, scope=scope, refused=visit, status=submitted.status
         )
     if submitted.outcome == "done":
         saved = _registered(submitted.result.outcome, submitted.result.attendance.status)

@@ -258,3 +258,16 @@ def test_the_page_costs_the_same_queries_for_one_or_many_sessions(
     with django_assert_max_num_queries(few_count):
         page = physio.get(TODAY).content.decode()
     assert page.count('class="visit card') == 8
+
+
+def test_a_refused_form_is_shown_even_outside_the_chosen_list(world, physio, march):
+    """Registered from the practice's list, sent back with "mine": the colleague's patient is
+    not on my list, but the refused form is shown with its errors all the same."""
+    session = supervised_today(march.colleague_programme)
+    response, _data = register(physio, session, treated_time="23:00")
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert f'id="visit-{session.pk}"' in page
+    assert field_errors(page, f"id_s-{session.pk}-treated_time") == [
+        "A treatment cannot be registered in advance."
+    ]
