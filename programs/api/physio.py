@@ -203,6 +203,35 @@ class EnrolSerializer(serializers.Serializer):
     )
 
 
+def programme_enrol_from_input(*, user, data) -> Programme:
+    """Enrolment as the API and the dashboard take it (one validation for both): ``data``
+    checked by EnrolSerializer, the patient looked up in the user's practice and the template
+    by its code; the service checks the rules across rows (programme_enrol)."""
+    serializer = EnrolSerializer(data=data)
+    serializer.is_valid(raise_exception=True)
+    values = serializer.validated_data
+    physiotherapist = require_physiotherapist(user)
+    patient = patients_visible_to(user).filter(pk=values["patient"]).first()
+    if patient is None:
+        raise ValidationFailed(
+            fields={"patient": (_("No such patient in your practice."), "not_found")}
+        )
+    template = ProgrammeTemplate.objects.filter(slug=values["template"]).first()
+    if template is None:
+        raise ValidationFailed(fields={"template": (_("Unknown template."), "not_found")})
+    return programme_services.programme_enrol(
+        actor=user,
+        physiotherapist=physiotherapist,
+        patient=patient,
+        template=template,
+        start_date=values["start_date"],
+        weekdays=values["weekdays"],
+        session_time=values["session_time"],
+        supervised_weekdays=values.get("supervised_weekdays"),
+        supervised_until_week=values.get("supervised_until_week"),
+    )
+
+
 class ScheduleChangeSerializer(serializers.Serializer):
     weekdays = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6),
@@ -252,29 +281,7 @@ class ProgrammeListView(ListAPIView):
         responses={201: PhysioProgrammeSerializer},
     )
     def post(self, request):
-        data = EnrolSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
-        physiotherapist = require_physiotherapist(request.user)
-        patient = patients_visible_to(request.user).filter(pk=values["patient"]).first()
-        if patient is None:
-            raise ValidationFailed(
-                fields={"patient": (_("No such patient in your practice."), "not_found")}
-            )
-        template = ProgrammeTemplate.objects.filter(slug=values["template"]).first()
-        if template is None:
-            raise ValidationFailed(fields={"template": (_("Unknown template."), "not_found")})
-        programme = programme_services.programme_enrol(
-            actor=request.user,
-            physiotherapist=physiotherapist,
-            patient=patient,
-            template=template,
-            start_date=values["start_date"],
-            weekdays=values["weekdays"],
-            session_time=values["session_time"],
-            supervised_weekdays=values.get("supervised_weekdays"),
-            supervised_until_week=values.get("supervised_until_week"),
-        )
+        programme = programme_enrol_from_input(user=request.user, data=request.data)
         programme = programme_detail(user=request.user, programme_id=programme.pk)
         _log(request, programme, AccessAction.CREATE, "programme")
         return Response(
@@ -478,6 +485,34 @@ class ExerciseAddSerializer(DoseInputSerializer):
     exercise = serializers.SlugField(help_text="Catalogue code of the exercise.")
 
 
+def programme_exercise_add_from_input(*, user, phase, data) -> ProgrammeExercise:
+    """Adding an exercise as the API and the dashboard take it: ExerciseAddSerializer, the
+    exercise by its catalogue code, then the service."""
+    serializer = ExerciseAddSerializer(data=data)
+    serializer.is_valid(raise_exception=True)
+    values = dict(serializer.validated_data)
+    exercise = Exercise.objects.filter(slug=values.pop("exercise")).first()
+    if exercise is None:
+        raise ValidationFailed(fields={"exercise": (_("Unknown exercise."), "not_found")})
+    return programme_services.programme_exercise_add(
+        actor=user, phase=phase, exercise=exercise, dose=values
+    )
+
+
+def programme_exercise_update_from_input(
+    *, user, item: ProgrammeExercise, data, partial: bool = True
+) -> ProgrammeExercise:
+    """A dose change as the API (partial: what is left out stays) and the dashboard (the whole
+    dose) take it: DoseInputSerializer against the current dose, then the service."""
+    serializer = DoseInputSerializer(
+        data=data, partial=partial, context={"current_dose": item.dose()}
+    )
+    serializer.is_valid(raise_exception=True)
+    return programme_services.programme_exercise_update(
+        actor=user, item=item, dose=serializer.validated_data
+    )
+
+
 class PhaseExercisesView(APIView):
     permission_classes = [IsPhysiotherapist]
     extra_error_codes = ("409",)
@@ -493,15 +528,7 @@ class PhaseExercisesView(APIView):
         phase = next((p for p in programme.phases.all() if p.order == phase_order), None)
         if phase is None:
             raise NotFoundError(_("Phase not found."))
-        data = ExerciseAddSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        exercise = Exercise.objects.filter(slug=values.pop("exercise")).first()
-        if exercise is None:
-            raise ValidationFailed(fields={"exercise": (_("Unknown exercise."), "not_found")})
-        item = programme_services.programme_exercise_add(
-            actor=request.user, phase=phase, exercise=exercise, dose=values
-        )
+        item = programme_exercise_add_from_input(user=request.user, phase=phase, data=request.data)
         _log(request, programme, AccessAction.CREATE, "programme_exercise", item.pk)
         return Response(
             PrescribedExerciseSerializer(item, context={"request": request}).data,
@@ -532,13 +559,7 @@ class ProgrammeExerciseView(APIView):
     )
     def patch(self, request, programme_id, item_id):
         programme, item = self._item(request, programme_id, item_id)
-        data = DoseInputSerializer(
-            data=request.data, partial=True, context={"current_dose": item.dose()}
-        )
-        data.is_valid(raise_exception=True)
-        item = programme_services.programme_exercise_update(
-            actor=request.user, item=item, dose=data.validated_data
-        )
+        item = programme_exercise_update_from_input(user=request.user, item=item, data=request.data)
         _log(request, programme, AccessAction.UPDATE, "programme_exercise", item.pk)
         return Response(PrescribedExerciseSerializer(item, context={"request": request}).data)
 
@@ -619,8 +640,12 @@ class AttendanceSerializer(serializers.Serializer):
 
 
 def _therapist(request, agb_code: str | None) -> Physiotherapist:
+    return therapist_in_practice(user=request.user, agb_code=agb_code)
+
+
+def therapist_in_practice(*, user, agb_code: str | None) -> Physiotherapist:
     """The treating therapist: the caller, or a colleague of the same practice by AGB code."""
-    me = require_physiotherapist(request.user)
+    me = require_physiotherapist(user)
     if not agb_code:
         return me
     therapist = (
@@ -633,6 +658,25 @@ def _therapist(request, agb_code: str | None) -> Physiotherapist:
             fields={"therapist_agb_code": (_("No such therapist in your practice."), "not_found")}
         )
     return therapist
+
+
+def attendance_register_from_input(*, user, session: PlannedSession, data):
+    """Attendance as the API and the dashboard take it: AttendanceInputSerializer, the treating
+    therapist in the user's practice, then the service (services/session.attendance_register)."""
+    serializer = AttendanceInputSerializer(data=data)
+    serializer.is_valid(raise_exception=True)
+    values = serializer.validated_data
+    therapist = therapist_in_practice(user=user, agb_code=values.get("therapist_agb_code"))
+    return attendance_register(
+        actor=user,
+        session=session,
+        status=values["status"],
+        therapist=therapist,
+        treated_at=values.get("treated_at"),
+        location=values["location"],
+        same_day_necessary=values["same_day_necessary"],
+        correction_reason=values["correction_reason"],
+    )
 
 
 class AttendanceView(APIView):
@@ -654,19 +698,8 @@ class AttendanceView(APIView):
         session = programme.sessions.filter(pk=session_id).first()
         if session is None:
             raise NotFoundError(_("Session not found."))
-        data = AttendanceInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
-        therapist = _therapist(request, values.get("therapist_agb_code"))
-        result = attendance_register(
-            actor=request.user,
-            session=session,
-            status=values["status"],
-            therapist=therapist,
-            treated_at=values.get("treated_at"),
-            location=values["location"],
-            same_day_necessary=values["same_day_necessary"],
-            correction_reason=values["correction_reason"],
+        result = attendance_register_from_input(
+            user=request.user, session=session, data=request.data
         )
         _log(request, programme, AccessAction.UPDATE, "attendance", session.pk)
         attendance = Attendance.objects.select_related("therapist__user", "practice").get(

@@ -76,6 +76,7 @@ from programs.models.session import (
     SyncEntity,
     TreatmentLocation,
 )
+from programs.models.submission import FormSubmission
 
 __all__ = [
     "DEFAULT_TIME_ZONE",
@@ -105,6 +106,7 @@ __all__ = [
     "EndReason",
     "Exercise",
     "ExerciseKind",
+    "FormSubmission",
     "Indication",
     "Instrument",
     "InsuranceCoverage",

@@ -1,0 +1,145 @@
+"""A physiotherapist's working day in a real browser (headless Chromium, as in
+tests/test_browser.py): sign in -> enrol a patient -> adjust a dose (saved in place by htmx)
+-> register the attendance of today's supervised session. Steps are module-level helpers
+(tests/dashboard/browser.py), so that further journeys (read a log, print the report,
+search the caseload) can be added alike."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.utils import timezone
+
+from programs.models import Attendance, ChangeKind, Programme, ProgrammeChange
+from tests.dashboard.browser import (
+    NEEDS_CHROMIUM,
+    choose,
+    follow_header_link,
+    login,
+    mark_page,
+    set_value,
+    still_same_page,
+    submit_and_wait_for_page,
+    tick_only,
+    wait_for_text,
+)
+
+pytestmark = [NEEDS_CHROMIUM, pytest.mark.django_db(transaction=True)]
+
+
+def enrol_in_the_browser(browser, patient, *, start, weekdays, supervised, at):
+    from selenium.webdriver.common.by import By
+
+    follow_header_link(browser, "Enrol")
+    form = browser.find_element(By.CSS_SELECTOR, "form.enrol-form")
+    choose(form.find_element(By.NAME, "patient"), str(patient.pk))
+    set_value(browser, form.find_element(By.NAME, "start_date"), start.isoformat())
+    set_value(browser, form.find_element(By.NAME, "session_time"), at)
+    tick_only(form, "weekdays", weekdays)
+    tick_only(form, "supervised_weekdays", supervised)
+    submit_and_wait_for_page(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+
+
+def test_enrol_adjust_a_dose_register_attendance(world, live_server, browser, settings):
+    from selenium.webdriver.common.by import By
+
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    patient = world.other_patient
+    today = timezone.localdate()
+    weekdays = {str(today.weekday()), str((today.weekday() + 3) % 7)}
+
+    login(browser, live_server.url, world.physio.user.username)
+
+    # Enrol, first with a mistake: the error is shown beside the field, the input kept.
+    enrol_in_the_browser(
+        browser,
+        patient,
+        start=today - timedelta(days=60),
+        weekdays=weekdays,
+        supervised={str(today.weekday())},
+        at="00:00",
+    )
+    error = browser.find_element(By.ID, "id_start_date_error")
+    assert "too far in the past" in error.text
+    assert not Programme.objects.filter(patient=patient).exists()
+    form = browser.find_element(By.CSS_SELECTOR, "form.enrol-form")
+    set_value(browser, form.find_element(By.NAME, "start_date"), today.isoformat())
+    submit_and_wait_for_page(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    assert f"{patient} is enrolled" in browser.find_element(By.CSS_SELECTOR, ".messages").text
+    programme = Programme.objects.get(patient=patient)
+    assert browser.current_url.endswith(f"/dashboard/programmes/{programme.pk}/")
+
+    # Adjust a dose in phase 1: saved in place (htmx), the history follows.
+    item = programme.phases.get(order=1).exercises.order_by("order")[1]
+    row = browser.find_element(By.ID, f"exercise-{item.pk}")
+    sets = row.find_element(By.NAME, f"dose-{item.pk}-sets")
+    sets.clear()
+    sets.send_keys(str(item.sets + 1))
+    mark_page(browser)
+    row.find_element(By.CSS_SELECTOR, "button.save-dose").click()
+    wait_for_text(browser, f"#exercise-{item.pk} .saved", "Saved.")
+    assert still_same_page(browser)
+    wait_for_text(browser, "#history", "Dose changed")
+    item.refresh_from_db()
+    assert ProgrammeChange.objects.filter(kind=ChangeKind.EXERCISE_CHANGED).count() == 1
+    assert browser.find_element(By.ID, f"exercise-{item.pk}").find_element(
+        By.NAME, f"dose-{item.pk}-sets"
+    ).get_attribute("value") == str(item.sets)
+
+    # Today: the supervised session of this morning, registered as attended in place.
+    follow_header_link(browser, "Today")
+    session = programme.sessions.get(local_date=today)
+    visit = browser.find_element(By.ID, f"visit-{session.pk}")
+    assert str(patient) in visit.text and "not registered yet" in visit.text
+    mark_page(browser)
+    visit.find_element(By.CSS_SELECTOR, "button.attended").click()
+    wait_for_text(browser, f"#visit-{session.pk}", "Registered: attended.")
+    assert still_same_page(browser)
+    attendance = Attendance.objects.get(planned_session=session)
+    assert (attendance.status, attendance.therapist) == ("attended", world.physio)
+    browser.save_screenshot(str(Path(django_settings.VAR_DIR) / "browser-today.png"))
+
+
+def test_move_a_session_add_and_remove_an_exercise_in_place(world, live_server, browser, settings):
+    """The other in-place forms of the programme page: a session row opens its move form and
+    is replaced by the moved session; a phase takes a new exercise; a row is removed."""
+    from selenium.webdriver.common.by import By
+
+    from programs.models import PlannedSession
+    from tests.conftest import enrol
+
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    programme = enrol(world.owner, world.physio)
+    login(browser, live_server.url, world.physio.user.username)
+    browser.get(f"{live_server.url}/dashboard/programmes/{programme.pk}/")
+    mark_page(browser)
+
+    session = programme.sessions.order_by("scheduled_at")[2]
+    new_day = session.local_date + timedelta(days=1)
+    browser.find_element(By.ID, f"session-{session.pk}").find_element(
+        By.CSS_SELECTOR, "a.move-link"
+    ).click()
+    form = wait_for_text(browser, f"#session-{session.pk} form", "Session of week")
+    set_value(browser, form.find_element(By.NAME, f"move-{session.pk}-date"), new_day.isoformat())
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for_text(browser, f"#session-{session.pk}", "Moved.")
+    wait_for_text(browser, "#history", f"Session of week {session.week} moved")
+    assert PlannedSession.objects.get(pk=session.pk).local_date == new_day
+
+    phase = browser.find_element(By.ID, "phase-1")
+    phase.find_element(By.CSS_SELECTOR, "details.add-exercise summary").click()
+    form = phase.find_element(By.CSS_SELECTOR, "details.add-exercise form")
+    choose(form.find_element(By.NAME, "add-1-exercise"), "brisk-walking")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for_text(browser, "#phase-1", "Exercise added.")
+    added = programme.phases.get(order=1).exercises.get(exercise__slug="brisk-walking")
+
+    row = browser.find_element(By.ID, f"exercise-{added.pk}")
+    row.find_element(By.CSS_SELECTOR, ".remove-form button").click()
+    browser.switch_to.alert.accept()  # hx-confirm
+    wait_for_text(browser, "#history", "Exercise removed")
+    assert not browser.find_elements(By.ID, f"exercise-{added.pk}")
+    assert still_same_page(browser)
