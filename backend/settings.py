@@ -306,6 +306,8 @@ SPECTACULAR_SETTINGS = {
         "SessionStatusEnum": "programs.models.programme.SessionStatus",
         "LogStatusEnum": "programs.models.session.LogStatus",
         "AttendanceStatusEnum": "programs.models.session.AttendanceStatus",
+        "ClaimVerdictEnum": "programs.models.reimbursement.ClaimVerdict",
+        "NotCoveredReasonEnum": "programs.models.reimbursement.NOT_COVERED_REASONS",
     },
 }
 
