@@ -252,22 +252,6 @@ def _claimable(claim: tuple | None, person: PersonAssessment, attendance_id: int
     return claim is None or (claim[1], claim[2]) != judgement(person.by_attendance[attendance_id])
 
 
-def _by_day(person: PersonAssessment) -> dict[date, list[RegistrationInfo]]:
-    """A person's registrations by local day, each day's in order of date and time."""
-    days: dict[date, list[RegistrationInfo]] = defaultdict(list)
-    for item in person.info.values():
-        days[item.day].append(item)
-    for items in days.values():
-        if len(items) > 1:
-            items.sort(
-                key=lambda item: (
-                    person.by_attendance[item.attendance_id].registration.at,
-                    item.attendance_id,
-                )
-            )
-    return days
-
-
 def claims_check(*, insurer: Insurer, lines: list[dict], record: bool = True) -> list[LineResult]:
     """Judge a batch of claim lines (already validated one by one) in set-based queries:
     coverages, registrations, indications and earlier claims are read once for all lines.
@@ -304,7 +288,6 @@ def _judge(insurer: Insurer, lines: list[dict]) -> list[LineResult]:
         ).values_list("pk", "attendance_id", "verdict", "number")
     }
     taken: set[int] = set()  # matched by a line of this batch
-    days: dict[UUID, dict[date, list[RegistrationInfo]]] = {}
     codes = settings.REIMBURSEMENT_CODES
     waived_from = insurer.deductible_waived_from
     covered = ClaimVerdict.COVERED.value
@@ -317,15 +300,19 @@ def _judge(insurer: Insurer, lines: list[dict]) -> list[LineResult]:
             results.append(LineResult(line["index"], ClaimVerdict.NOT_OUR_MEMBER))
             continue
         person = people[patient_id]
-        by_day = days.get(patient_id)
-        if by_day is None:
-            by_day = days[patient_id] = _by_day(person)
+        practice, therapist = line["practice_agb"], line["therapist_agb"]
         options = [
             item
-            for item in by_day.get(day, ())
-            if item.practice_agb == line["practice_agb"]
-            and item.therapist_agb == line["therapist_agb"]
+            for item in person.info.values()
+            if item.day == day and item.practice_agb == practice and item.therapist_agb == therapist
         ]
+        if len(options) > 1:
+            options.sort(
+                key=lambda item: (
+                    person.by_attendance[item.attendance_id].registration.at,
+                    item.attendance_id,
+                )
+            )
         if not options:
             results.append(
                 LineResult(line["index"], ClaimVerdict.NO_MATCHING_TREATMENT, patient_id=patient_id)
