@@ -310,6 +310,8 @@ SPECTACULAR_SETTINGS = {
         "SessionStateEnum": "programs.models.programme.SessionState",
         "LogStatusEnum": "programs.models.session.LogStatus",
         "AttendanceStatusEnum": "programs.models.session.AttendanceStatus",
+        "ClaimVerdictEnum": "programs.models.reimbursement.ClaimVerdict",
+        "NotCoveredReasonEnum": "programs.models.reimbursement.NOT_COVERED_REASONS",
     },
 }
 

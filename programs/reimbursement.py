@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from operator import attrgetter
 
 ALLOWANCE = 12  # R3
 
@@ -44,7 +45,7 @@ class Indication:
     referral: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class Assessment:
     registration: Registration
     covered: bool = False
@@ -130,19 +131,34 @@ def _indication_for(day: date, indications: Sequence[Indication]) -> Indication 
     return indications[0] if indications else None
 
 
+_BY_TIME = attrgetter("at", "id")
+_BY_RECORDED = attrgetter("recorded_on")
+
+
 def assess(
     registrations: Iterable[Registration], indications: Iterable[Indication] = ()
 ) -> tuple[list[Episode], list[Assessment]]:
     """Episodes and a verdict per registration, for one person. The registrations go in by
     allowance (R4: all of one person's hip and knee treatments share one), each judged by
     ``_assess_allowance``; episodes come back by start date, verdicts by date and time."""
-    ordered = sorted(registrations, key=lambda r: (r.at, r.id))
-    indications = sorted(indications, key=lambda i: i.recorded_on)
+    ordered = sorted(registrations, key=_BY_TIME)
+    indications = sorted(indications, key=_BY_RECORDED)
     by_key: dict[str, list[Registration]] = defaultdict(list)
-    for registration in ordered:
-        indication = _indication_for(registration.day, indications)
-        by_key[allowance_key(indication.diagnosis_code if indication else None)].append(
-            registration
+    if not indications:
+        # No indication recorded: every treatment falls under the allowance of none (R4).
+        if ordered:
+            by_key[allowance_key(None)] = ordered
+    else:
+        keys = {id(i): allowance_key(i.diagnosis_code) for i in indications}
+        for registration in ordered:
+            indication = _indication_for(registration.day, indications)
+            key = keys[id(indication)] if indication else allowance_key(None)
+            by_key[key].append(registration)
+    if len(by_key) == 1:
+        # One allowance (R4 always gives one): its episodes and verdicts are already in order.
+        ((key, group),) = by_key.items()
+        return _assess_allowance(
+            group, [i for i in indications if allowance_key(i.diagnosis_code) == key]
         )
     episodes: list[Episode] = []
     assessments: list[Assessment] = []
@@ -161,6 +177,26 @@ def assess(
             assessment.episode = new_index[assessment.episode]
     assessments.sort(key=lambda a: (a.registration.at, a.registration.id))
     return [episodes[i] for i in order], assessments
+
+
+def diagnoses_on_record(
+    day: date, episode: Episode | None, indications: Sequence[Indication]
+) -> set[str]:
+    """R8 with R4: a claim carries a Vektis diagnosis code (6223 hip, 7023 knee), and since hip
+    and knee share one allowance, a claim whose code is not what the therapist recorded gets
+    the same verdict; this gives what is on record for a treatment on ``day``, so that the
+    difference can be shown. The indication its episode started under (or, outside any
+    episode, the one the day falls under) and every indication recorded after it up to
+    ``day`` (a second joint added during the episode). Empty when none is recorded (direct
+    access without an indication): then there is nothing to compare with."""
+    anchor = episode.indication if episode is not None else None
+    if anchor is None:
+        anchor = _indication_for(day, sorted(indications, key=_BY_RECORDED))
+    if anchor is None:
+        return set()
+    return {anchor.diagnosis_code} | {
+        i.diagnosis_code for i in indications if anchor.recorded_on <= i.recorded_on <= day
+    }
 
 
 def _assess_allowance(

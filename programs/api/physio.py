@@ -33,6 +33,7 @@ from programs.api.shared import (
     ScoreSerializer,
     SessionLogSerializer,
     SessionSerializer,
+    StrictCharField,
     WeeklyPainPointSerializer,
     adherence_payload,
     allowance_text,
@@ -1182,7 +1183,7 @@ class AlertListView(ListAPIView):
 
 
 class ResolveSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    note = StrictCharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class _AlertActionView(APIView):

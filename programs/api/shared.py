@@ -719,3 +719,13 @@ class AllowanceSerializer(serializers.Serializer):
     text = serializers.CharField(
         help_text='e.g. "7 of 12 reimbursed treatments used, period ends 14 March 2027".'
     )
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that takes strings only, as the schema says: DRF's CharField also takes a
+    number and stores its digits (fuzzing found an integer note accepted)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)

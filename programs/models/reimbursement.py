@@ -59,6 +59,19 @@ class ClaimVerdict(models.TextChoices):
     NOT_OUR_MEMBER = "not_our_member", _("not a member")
 
 
+# Why a registration is not a covered treatment (programs/reimbursement.py), as verdicts.
+NOT_COVERED_REASONS = [
+    (verdict.value, verdict.label)
+    for verdict in (
+        ClaimVerdict.NOT_ATTENDED,
+        ClaimVerdict.OUTSIDE_PERIOD,
+        ClaimVerdict.OVER_LIMIT,
+        ClaimVerdict.SAME_DAY,
+        ClaimVerdict.NO_REFERRAL,
+    )
+]
+
+
 class Claim(TimestampedModel):
     """A claim line an insurer checked that matched a registered treatment, kept as the
     insurer sent it with its verdict. One current claim per treatment: a second line for it

@@ -260,3 +260,18 @@ def test_an_empty_query_parameter_is_a_400_not_ignored(
     status, body = call(api_schema, world.physio.user, "GET", path, **parts)
     assert status == 400
     assert field in field_codes(body)
+
+
+def test_a_note_that_is_a_number_is_a_400_naming_it(api_schema, world, flare):
+    # DRF's CharField took the integer and stored its digits as the resolution note.
+    status, body = call(
+        api_schema,
+        world.physio.user,
+        "POST",
+        "/api/v1/physio/alerts/{alert_id}/resolve/",
+        path_parameters={"alert_id": flare.pk},
+        body={"note": -2503072008098441854976},
+    )
+    assert (status, field_codes(body)) == (400, {"note": ["invalid"]})
+    flare.refresh_from_db()
+    assert flare.status != "resolved"

@@ -4,7 +4,6 @@ count patients and physiotherapists see, and an insurer refused everywhere else.
 
 import csv
 import io
-import re
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -329,48 +328,42 @@ class TestClaims:
         assert response.status_code == 400
         assert list(response.json()["error"]["fields"]) == ["lines"]
 
-    def test_the_check_costs_the_same_queries_for_1_or_50_members(self, world):
+    @pytest.mark.parametrize("members", [1, 50])
+    def test_the_check_costs_a_fixed_number_of_queries_whatever_the_members(
+        self, world, django_assert_num_queries, members
+    ):
+        """Pinned: the user; coverages of the lines' members; those people's coverages
+        (referral policy, R7), registrations, indications and current claims; the access
+        log. Recording adds the claims' insert in a savepoint (and on SQLite a re-read of
+        which rows are this batch's); the same batch again is all duplicate_claim and writes
+        nothing but the access log."""
         from django.db import connection
-        from django.test.utils import CaptureQueriesContext
 
         from tests.factories import CoverageFactory, PatientFactory
 
-        def members(count, prefix):
-            made = []
-            for i in range(count):
-                patient = PatientFactory(physiotherapist=world.physio)
-                number = f"{prefix}{i:04d}"
-                CoverageFactory(patient=patient, insurer=world.insurer, member_number=number)
-                register(world, weekly(date(2026, 1, 5), 2), patient=patient)
-                made.append(number)
-            return made
-
-        def queries(numbers):
-            lines = [
-                line(world, day, member_number=number)
-                for number in numbers
-                for day in weekly(date(2026, 1, 5), 2)
-            ]
-            client = world.client("insurer")
-            with CaptureQueriesContext(connection) as captured:
-                response = client.post(
-                    "/api/v1/insurer/claims/check/", {"lines": lines}, format="json"
-                )
+        lines = []
+        for i in range(members):
+            patient = PatientFactory(physiotherapist=world.physio)
+            number = f"M{i:04d}"
+            CoverageFactory(patient=patient, insurer=world.insurer, member_number=number)
+            register(world, weekly(date(2026, 1, 5), 2), patient=patient)
+            lines.append(line(world, date(2026, 1, 12), member_number=number))
+        client = world.client("insurer")
+        url = "/api/v1/insurer/claims/check/"
+        recording = 10 if connection.vendor == "postgresql" else 11
+        for expected, body, verdict in (
+            (7, {"lines": lines, "dry_run": True}, "covered"),
+            (recording, {"lines": lines}, "covered"),
+            (7, {"lines": lines}, "duplicate_claim"),
+        ):
+            with django_assert_num_queries(expected):
+                response = client.post(url, body, format="json")
             assert response.status_code == 200, response.json()
-            verdicts = [r["verdict"] for r in response.json()["results"]]
-            assert verdicts == ["covered"] * len(lines)
-            into = (re.match(r"INSERT (?:OR IGNORE )?INTO (\S+)", q["sql"]) for q in captured)
-            inserts = [match.group(1) for match in into if match]
-            # One insert per table for all lines on PostgreSQL; SQLite splits a bulk insert
-            # at 999 parameters (Django 5.2), so there an insert counts once per table.
-            tables = set(inserts)
-            assert len(inserts) == len(tables) or connection.vendor != "postgresql"
-            return len(captured) - len(inserts) + len(tables)
-
-        one = queries(members(1, "A"))
-        fifty = queries(members(50, "B"))
-        assert one == fifty
-        assert one <= 14
+            assert [r["number"] for r in response.json()["results"]] == (
+                [2] * members if verdict == "covered" else [None] * members
+            )
+            assert {r["verdict"] for r in response.json()["results"]} == {verdict}
+        assert Claim.objects.count() == members
 
 
 class TestMemberChangingInsurer:
@@ -503,19 +496,22 @@ class TestReads:
             "deductible_applies",
             "claimed",
             "in_episode",
+            "verdict",
+            "verdict_text",
+            "claimed_text",
         ]
         rows = list(csv.DictReader(io.StringIO(text)))
         assert [
             (r["member_number"], r["date"], r["number"], r["in_episode"], r["episode_start"])
             for r in rows
         ] == [
-            ("111111111", "2026-03-02", "1", "True", "2026-03-02"),
-            ("111111111", "2026-03-09", "2", "True", "2026-03-02"),
-            ("111111111", "2026-02-23", "", "False", ""),
+            ("111111111", "2026-03-02", "1", "true", "2026-03-02"),
+            ("111111111", "2026-03-09", "2", "true", "2026-03-02"),
+            ("111111111", "2026-02-23", "", "false", ""),
         ]
         assert (rows[0]["diagnosis_code"], rows[0]["referral"], rows[0]["used"]) == (
             "6223",
-            "False",
+            "false",
             "2",
         )
         assert AccessLogEntry.objects.filter(action="export", patient_id=world.owner.pk).exists()
@@ -527,12 +523,16 @@ class TestReads:
         body = episodes_of(world)
         header, *values = export_rows(world)
         rows = [dict(zip(header, row, strict=True)) for row in values]
+        columns = ("date", "covered", "number", "reason", "verdict", "verdict_text", "claimed")
         from_json = [
-            (t["date"], str(t["covered"]), str(t["number"] or ""), t["reason"])
+            tuple(t[c] for c in columns)
             for episode in body["episodes"]
             for t in episode["treatments"]
-        ] + [(t["date"], str(t["covered"]), "", t["reason"]) for t in body["other_registrations"]]
-        assert [(r["date"], r["covered"], r["number"], r["reason"]) for r in rows] == from_json
+        ] + [tuple(t[c] for c in columns) for t in body["other_registrations"]]
+        # The same values, written the CSV way: true/false, and no value as an empty cell.
+        assert [tuple(r[c] for c in columns) for r in rows] == [
+            tuple(as_csv_cell(value) for value in row) for row in from_json
+        ]
 
     def test_a_person_with_two_member_numbers_has_rows_under_each(self, world):
         coverage = InsuranceCoverage.objects.get(patient=world.owner)
@@ -587,9 +587,12 @@ TREATMENT_KEYS = frozenset(
         "attended",
         "covered",
         "number",
+        "verdict",
+        "verdict_text",
         "reason",
         "deductible_applies",
         "claimed",
+        "claimed_text",
     }
 )
 
@@ -664,6 +667,14 @@ def test_an_insurer_is_refused_by_every_patient_and_physio_endpoint(world, prefi
             assert response.status_code in (403, 405), (method, url, response.status_code)
 
 
+def as_csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def episodes_of(world, member="111111111", actor="insurer"):
     response = world.client(actor).get("/api/v1/insurer/episodes/", {"member_number": member})
     assert response.status_code == 200, response.json()
@@ -732,7 +743,7 @@ class TestReferralAgreesEverywhere:
         assert (episode["used"], episode["remaining"], episode["referral"]) == (0, 12, False)
         header, *body = rows
         assert [r[header.index("reason")] for r in body] == ["no_referral"] * 3
-        assert {r[header.index("covered")] for r in body} == {"False"}
+        assert {r[header.index("covered")] for r in body} == {"false"}
         assert physio["used"] == owner["used"] == 0
         results = check(world, [line(world, day) for day in weekly(date(2026, 3, 2), 3)])
         assert [r["verdict"] for r in results] == ["no_referral"] * 3
@@ -767,7 +778,12 @@ class TestClaimedTreatmentsChangeOnlyByRecordedCorrection:
         assert (again["verdict"], again["number"], again["replaces"]) == (
             "covered",
             1,
-            {"verdict": "not_attended", "number": None},
+            {
+                "verdict": "not_attended",
+                "verdict_text": "Geen behandeling: de patiënt is niet verschenen (no-show of "
+                "afgezegd door de praktijk).",
+                "number": None,
+            },
         )
         (third,) = check(world, [line(world, date(2026, 3, 2))])
         assert third["verdict"] == "duplicate_claim"
@@ -806,10 +822,8 @@ class TestClaimedTreatmentsChangeOnlyByRecordedCorrection:
         assert correction.changes[-1]["before"] == ["covered", 12]
         assert correction.changes[-1]["after"] == ["over_limit", None]
         (rejudged,) = check(world, [line(world, days[-1])])
-        assert (rejudged["verdict"], rejudged["replaces"]) == (
-            "over_limit",
-            {"verdict": "covered", "number": 12},
-        )
+        assert (rejudged["verdict"], rejudged["replaces"]["verdict"]) == ("over_limit", "covered")
+        assert rejudged["replaces"]["number"] == 12
 
     def test_a_later_treatment_that_changes_no_claimed_verdict_needs_no_reason(self, world):
         register(world, [date(2026, 3, 2)])
@@ -915,6 +929,43 @@ def test_two_identical_indication_posts_at_the_same_moment_give_one_record(world
     assert Indication.objects.count() == 1
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_identical_batches_at_the_same_moment_claim_each_treatment_once(world):
+    """The one-current-claim-per-treatment key decides (INSERT ... ON CONFLICT DO NOTHING):
+    each treatment is covered in one batch and a duplicate_claim in the other."""
+    import threading
+
+    from django.db import connection
+
+    from programs.services.reimbursement import claims_check
+
+    days = weekly(date(2026, 3, 2), 6)
+    register(world, days)
+    lines = [{**line(world, day), "date": day, "index": index} for index, day in enumerate(days)]
+    barrier = threading.Barrier(2)
+    outcomes, errors = [], []
+
+    def run():
+        try:
+            barrier.wait()
+            outcomes.append([r.verdict for r in claims_check(insurer=world.insurer, lines=lines)])
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    for index in range(len(days)):
+        assert sorted(batch[index] for batch in outcomes) == ["covered", "duplicate_claim"]
+    assert Claim.objects.count() == len(days)
+
+
 class TestBatchShape:
     def test_lines_that_are_not_objects_get_their_own_error(self, world):
         register(world, [date(2026, 3, 2)])
@@ -940,3 +991,371 @@ class TestBatchShape:
             "insurer",
             "read",
         )
+
+
+# --- The claim-line schema, empty values, reasons in words, the diagnosis code -------------------
+
+
+def claim_line_schema(world) -> dict:
+    response = world.client("anonymous").get("/api/v1/schema/", {"format": "json"})
+    schema = response.json()
+    body = schema["paths"]["/api/v1/insurer/claims/check/"]["post"]["requestBody"]
+    ref = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    lines = schema["components"]["schemas"][ref]["properties"]["lines"]
+    assert (lines["minItems"], lines["maxItems"]) == (1, 10_000)
+    item = lines["items"]["$ref"].rsplit("/", 1)[-1]
+    return schema["components"]["schemas"], schema["components"]["schemas"][item]
+
+
+def violations(name: str, prop: dict, enums: dict) -> list[object]:
+    """Values for one property of the line's schema that the schema itself refuses."""
+    # Not a string (a member number sent as a number would lose its leading zeros).
+    found: list[object] = [12345678, None, True]
+    if "maxLength" in prop:
+        found.append("7" * (prop["maxLength"] + 1))
+    if prop.get("minLength"):
+        found.append("")
+    if "pattern" in prop:
+        found += ["abc", "1234567", "123456789"]
+    if prop.get("format") == "date":
+        found += ["2026-13-01", "2026-02-30", "1 March 2026", "", "2026-3-2", "20260302"]
+    if "allOf" in prop:
+        enum = enums[prop["allOf"][0]["$ref"].rsplit("/", 1)[-1]]["enum"]
+        found.append("0000")
+        assert "0000" not in enum
+    return found
+
+
+class TestTheClaimLineIsTyped:
+    def test_the_schema_types_each_line_with_its_fields_formats_lengths_and_required(self, world):
+        components, item = claim_line_schema(world)
+        assert item["type"] == "object"
+        assert set(item["required"]) == {
+            "member_number",
+            "date",
+            "practice_agb",
+            "therapist_agb",
+            "diagnosis_code",
+        }
+        props = item["properties"]
+        assert set(props) == {"line_id", *item["required"]}
+        assert props["date"] == {**props["date"], "type": "string", "format": "date"}
+        assert (props["member_number"]["minLength"], props["member_number"]["maxLength"]) == (
+            1,
+            32,
+        )
+        assert props["line_id"]["maxLength"] == 64
+        assert (
+            props["practice_agb"]["pattern"] == props["therapist_agb"]["pattern"] == ("^[0-9]{8}$")
+        )
+        enum = props["diagnosis_code"]["allOf"][0]["$ref"].rsplit("/", 1)[-1]
+        assert components[enum]["enum"] == ["6223", "7023"]
+
+    def test_each_value_the_schema_refuses_is_that_lines_error_and_the_rest_is_judged(self, world):
+        """Every constraint the schema states, broken one at a time, per field: the line gets
+        an error naming that field (nothing else), the valid line after it is judged."""
+        register(world, [date(2026, 3, 2)])
+        components, item = claim_line_schema(world)
+        lines, expected = [], []
+        for name, prop in item["properties"].items():
+            for value in violations(name, prop, components):
+                lines.append({**line(world, date(2026, 3, 2), line_id=name), name: value})
+                expected.append(name)
+            if name in item["required"]:
+                missing = line(world, date(2026, 3, 2))
+                del missing[name]
+                lines.append(missing)
+                expected.append(name)
+        lines.append(line(world, date(2026, 3, 2), line_id="good"))
+        results = check(world, lines, dry_run=True)
+        for result, name, sent in zip(results, expected, lines, strict=False):
+            assert result["verdict"] is None, (name, sent)
+            assert list(result["error"]["fields"]) == [name], (name, sent, result["error"])
+        assert (results[-1]["verdict"], results[-1]["line_id"]) == ("covered", "good")
+        assert len(results) == len(expected) + 1
+
+    def test_a_line_is_checked_as_a_drf_field_would_whitespace_trimmed(self, world):
+        """The fast path takes only what the fields take unchanged; the rest goes through the
+        fields: surrounding spaces are trimmed as before."""
+        register(world, [date(2026, 3, 2)])
+        (result,) = check(
+            world,
+            [line(world, date(2026, 3, 2), member_number=" 111111111 ", line_id=" mine ")],
+            dry_run=True,
+        )
+        assert (result["verdict"], result["line_id"]) == ("covered", "mine")
+
+    @pytest.mark.parametrize(
+        "body", [{"lines": []}, {"lines": "x"}, {"lines": None}, {"dry_run": True}]
+    )
+    def test_a_batch_without_a_list_of_lines_is_a_400_naming_lines(self, world, body):
+        response = world.client("insurer").post(
+            "/api/v1/insurer/claims/check/", body, format="json"
+        )
+        assert response.status_code == 400
+        assert list(response.json()["error"]["fields"]) == ["lines"]
+
+
+def every_value(body) -> list:
+    if isinstance(body, dict):
+        return [v for value in body.values() for v in every_value(value)]
+    if isinstance(body, list):
+        return [v for value in body for v in every_value(value)]
+    return [body]
+
+
+class TestEmptyIsNull:
+    def test_no_empty_strings_in_the_claims_check_only_null(self, world):
+        register(world, [date(2026, 3, 2)], status="no_show")
+        register(world, weekly(date(2026, 3, 9), 13))
+        lines = [
+            line(world, date(2026, 3, 2)),  # not attended: no CSI code
+            line(world, date(2026, 3, 9)),  # covered: 012
+            line(world, date(2026, 3, 9) + timedelta(weeks=12)),  # the 13th: 009
+            line(world, date(2026, 3, 3)),  # no matching treatment
+            line(world, date(2026, 3, 9), member_number="999"),  # not our member
+            {"member_number": "111111111"},  # invalid
+        ]
+        response = world.client("insurer").post(
+            "/api/v1/insurer/claims/check/", {"lines": lines, "dry_run": True}, format="json"
+        )
+        results = response.json()["results"]
+        assert [r["csi_code"] for r in results] == [None, "012", "009", None, None, None]
+        assert "" not in every_value(response.json())
+
+    def test_no_empty_strings_in_the_episodes_only_null(self, world):
+        register(world, [date(2026, 2, 23)], status="no_show")  # in no episode
+        register(world, weekly(date(2026, 3, 2), 2))
+        body = episodes_of(world)
+        treatment = body["episodes"][0]["treatments"][0]
+        assert (treatment["covered"], treatment["reason"], treatment["claimed"]) == (
+            True,
+            None,
+            None,
+        )
+        assert "" not in every_value(body)
+
+    def test_the_csv_writes_booleans_as_true_false_and_no_value_as_an_empty_cell(self, world):
+        register(world, [date(2026, 2, 23)], status="no_show")  # in no episode
+        register(world, weekly(date(2026, 3, 2), 2))
+        check(world, [line(world, date(2026, 3, 2))])  # claimed
+        header, *rows = export_rows(world)
+        table = [dict(zip(header, row, strict=True)) for row in rows]
+        for column in ("referral", "attended", "covered", "in_episode"):
+            assert {row[column] for row in table if row["in_episode"] == "true"} <= {
+                "true",
+                "false",
+            }, column
+        assert [row["deductible_applies"] for row in table] == ["true", "true", ""]
+        assert [row["attended"] for row in table] == ["true", "true", "false"]
+        assert [row["claimed"] for row in table] == ["covered", "", ""]
+        assert [row["reason"] for row in table] == ["", "", "not_attended"]
+        loose = table[-1]
+        assert [loose[c] for c in ("episode_start", "episode_end", "referral", "number")] == [
+            ""
+        ] * 4
+
+    def test_the_export_documents_its_booleans_and_empty_cells(self, world):
+        schema = world.client("anonymous").get("/api/v1/schema/", {"format": "json"}).json()
+        text = schema["paths"]["/api/v1/insurer/episodes/export.csv"]["get"]["description"]
+        assert "`true` or `false`" in text
+        assert "empty cell is no value" in text
+        for column in ("referral", "attended", "covered", "deductible_applies", "in_episode"):
+            assert column in text
+
+
+class TestReasonsInWords:
+    @pytest.mark.parametrize(
+        ("language", "covered", "not_attended"),
+        [
+            (
+                "en",
+                "Covered: one of the 12 treatments of this period.",
+                "Not a treatment: the patient did not attend (no-show or cancelled by the "
+                "practice).",
+            ),
+            (
+                "nl",
+                "Vergoed: een van de 12 behandelingen van deze termijn.",
+                "Geen behandeling: de patiënt is niet verschenen (no-show of afgezegd door de "
+                "praktijk).",
+            ),
+        ],
+    )
+    def test_each_verdict_has_its_reason_in_the_requests_language(
+        self, world, language, covered, not_attended
+    ):
+        register(world, [date(2026, 3, 2)], status="no_show")
+        register(world, [date(2026, 3, 9)])
+        client = world.client("insurer")
+        response = client.post(
+            "/api/v1/insurer/claims/check/",
+            {"lines": [line(world, date(2026, 3, 2)), line(world, date(2026, 3, 9))]},
+            format="json",
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+        results = response.json()["results"]
+        assert [r["verdict_text"] for r in results] == [not_attended, covered]
+        body = client.get(
+            "/api/v1/insurer/episodes/",
+            {"member_number": "111111111"},
+            HTTP_ACCEPT_LANGUAGE=language,
+        ).json()
+        treatment = body["episodes"][0]["treatments"][0]
+        assert (treatment["verdict"], treatment["verdict_text"]) == ("covered", covered)
+        assert (treatment["claimed"], treatment["claimed_text"]) == ("covered", covered)
+        assert body["other_registrations"][0]["verdict_text"] == not_attended
+        export = client.get("/api/v1/insurer/episodes/export.csv", HTTP_ACCEPT_LANGUAGE=language)
+        assert export["Content-Language"] == language
+        header, *rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
+        texts = [dict(zip(header, row, strict=True))["verdict_text"] for row in rows]
+        assert texts == [covered, not_attended]
+
+    def test_every_verdict_has_a_text_in_dutch_and_english(self):
+        from django.utils import translation
+
+        from programs.api.insurer import verdict_texts
+        from programs.models import ClaimVerdict
+
+        with translation.override("en"):
+            english = verdict_texts()
+        with translation.override("nl"):
+            dutch = verdict_texts()
+        assert set(english) == set(dutch) == set(ClaimVerdict.values)
+        assert all(english[code] != dutch[code] for code in ClaimVerdict.values)
+
+
+class TestDiagnosisCode:
+    """R4: hip and knee, left and right, share one allowance; R8: a claim carries the Vektis
+    diagnosis code (6223 hip, 7023 knee). A code that differs from the indication recorded
+    for the treatment changes no verdict (one allowance either way) and is flagged with a
+    warning, so that the insurer can correct the claim or ask the practice."""
+
+    @pytest.fixture
+    def recorded_as_hip(self, world):
+        Indication.objects.create(
+            patient=world.owner,
+            recorded_on=date(2026, 2, 20),
+            recorded_by=world.physio,
+            diagnosis_code="6223",
+        )
+        register(world, weekly(date(2026, 3, 2), 2))
+
+    def test_a_knee_claim_on_a_treatment_recorded_as_hip_is_covered_the_same_with_a_warning(
+        self, world, recorded_as_hip
+    ):
+        response = world.client("insurer").post(
+            "/api/v1/insurer/claims/check/",
+            {
+                "lines": [
+                    line(world, date(2026, 3, 2), diagnosis_code="7023"),
+                    line(world, date(2026, 3, 9), diagnosis_code="6223"),
+                ]
+            },
+            format="json",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        knee, hip = response.json()["results"]
+        assert (knee["verdict"], knee["number"], knee["csi_code"]) == ("covered", 1, "012")
+        assert (hip["verdict"], hip["number"]) == ("covered", 2)
+        assert knee["warnings"] == [
+            {
+                "code": "diagnosis_differs",
+                "message": "The diagnosis code 7023 differs from the one the practice recorded "
+                "for this treatment (6223). Hip and knee share one allowance, so the verdict "
+                "is the same.",
+            }
+        ]
+        assert hip["warnings"] == []
+        # Recorded as the insurer sent it.
+        assert Claim.objects.get(number=1).diagnosis_code == "7023"
+
+    def test_without_a_recorded_indication_there_is_nothing_to_compare_and_no_warning(self, world):
+        register(world, [date(2026, 3, 2)])
+        (result,) = check(world, [line(world, date(2026, 3, 2), diagnosis_code="7023")])
+        assert (result["verdict"], result["warnings"]) == ("covered", [])
+
+    def test_a_knee_indication_added_during_the_episode_makes_both_codes_agree(
+        self, world, recorded_as_hip
+    ):
+        Indication.objects.create(
+            patient=world.owner,
+            recorded_on=date(2026, 3, 5),
+            recorded_by=world.physio,
+            diagnosis_code="7023",
+        )
+        before, after_hip, after_knee = check(
+            world,
+            [
+                line(world, date(2026, 3, 2), diagnosis_code="7023"),
+                line(world, date(2026, 3, 9), diagnosis_code="6223"),
+                line(world, date(2026, 3, 9), diagnosis_code="7023"),
+            ],
+            dry_run=True,
+        )
+        assert [w["code"] for w in before["warnings"]] == ["diagnosis_differs"]
+        assert after_hip["warnings"] == []
+        # The same treatment twice in one batch: the second line is the duplicate.
+        assert after_knee["verdict"] == "duplicate_claim"
+
+    def test_the_decision_is_in_the_api_description(self, world):
+        schema = world.client("anonymous").get("/api/v1/schema/", {"format": "json"}).json()
+        text = schema["paths"]["/api/v1/insurer/claims/check/"]["post"]["description"]
+        assert "share one allowance" in text
+        assert "diagnosis_differs" in text
+
+
+class TestNothingClinical:
+    """DOMAIN.md §5-6: insurers see member, dates, practice and therapist codes, attendance,
+    the verdict and its reason; never pain, scores, notes or exercises."""
+
+    CLAIM_RESULT_KEYS = frozenset(
+        {
+            "index",
+            "line_id",
+            "verdict",
+            "verdict_text",
+            "number",
+            "deductible_applies",
+            "csi_code",
+            "episode_start",
+            "episode_end",
+            "replaces",
+            "warnings",
+            "error",
+        }
+    )
+
+    def test_no_answer_holds_pain_notes_scores_or_exercises(self, world):
+        from programs.services.session import session_log_upsert
+
+        (attendance,) = register(world, [date(2026, 3, 2)])
+        session_log_upsert(
+            patient=world.owner,
+            log_id=uuid.uuid4(),
+            data={
+                "planned_session": attendance.planned_session_id,
+                "performed_at": attendance.treated_at,
+                "status": "completed",
+                "pain_before": 3,
+                "pain_during_max": 7,
+                "note": "SECRET-NOTE knee gave way",
+            },
+        )
+        client = world.client("insurer")
+        claims = client.post(
+            "/api/v1/insurer/claims/check/",
+            {"lines": [line(world, date(2026, 3, 2))], "dry_run": True},
+            format="json",
+        )
+        episodes = client.get("/api/v1/insurer/episodes/", {"member_number": "111111111"})
+        export = client.get("/api/v1/insurer/episodes/export.csv")
+        export_text = b"".join(export.streaming_content).decode()
+        (result,) = claims.json()["results"]
+        assert set(result) == self.CLAIM_RESULT_KEYS
+        assert set(claims.json()) == {"results", "summary"}
+        (episode,) = episodes.json()["episodes"]
+        assert {frozenset(t) for t in episode["treatments"]} == {TREATMENT_KEYS}
+        for text in (claims.content.decode(), episodes.content.decode(), export_text):
+            for word in ("SECRET-NOTE", "pain", "exercise", "score", "note"):
+                assert word not in text.lower(), word

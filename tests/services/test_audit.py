@@ -6,7 +6,8 @@ from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
 
 from programs.models import AccessAction, AccessLogEntry, AccessLogImmutableError
-from programs.services.audit import access_log_record
+from programs.services import audit
+from programs.services.audit import access_log_record, access_log_record_many
 
 
 @pytest.fixture
@@ -41,6 +42,45 @@ def test_one_entry_per_patient_for_a_list(world):
         resource="caseload",
     )
     assert sorted(e.patient_id for e in entries) == sorted([world.owner.pk, world.other_patient.pk])
+
+
+@pytest.mark.parametrize("set_based_from", [1, 10_000], ids=["set-based", "per-entry"])
+def test_many_patients_at_once_give_the_same_entries(world, monkeypatch, set_based_from):
+    """The insurer's batches log thousands of patients with one INSERT ... SELECT on
+    PostgreSQL: the entries are those access_log_record writes (who, what, from where)."""
+    monkeypatch.setattr(audit, "SET_BASED_FROM", set_based_from)
+    request = RequestFactory().post(
+        "/api/v1/insurer/claims/check/", REMOTE_ADDR="192.0.2.20", HTTP_USER_AGENT="batch/1"
+    )
+    request.user = world.insurer_user
+    written = access_log_record_many(
+        request=request,
+        patients=[world.owner.pk, world.other_patient.pk, world.owner.pk],
+        action=AccessAction.READ,
+        resource="claims_check",
+    )
+    assert written == 2
+    columns = [
+        f.name for f in AccessLogEntry._meta.concrete_fields if f.name not in ("id", "patient_id")
+    ]
+    rows = list(AccessLogEntry.objects.order_by("patient_id").values("patient_id", *columns))
+    assert sorted(r["patient_id"] for r in rows) == sorted([world.owner.pk, world.other_patient.pk])
+    first = rows[0]
+    assert (first["actor_id"], first["actor_role"], first["action"]) == (
+        world.insurer_user.pk,
+        "insurer",
+        "read",
+    )
+    assert (first["resource"], first["method"], first["path"]) == (
+        "claims_check",
+        "POST",
+        "/api/v1/insurer/claims/check/",
+    )
+    assert (first["client_address"], first["user_agent"]) == ("192.0.2.20", "batch/1")
+    assert first["occurred_at"] is not None
+    assert {tuple(r[c] for c in columns if c != "occurred_at") for r in rows} == {
+        tuple(first[c] for c in columns if c != "occurred_at")
+    }
 
 
 def test_saving_an_existing_entry_is_refused(entry):
