@@ -2,7 +2,6 @@ import os
 from dataclasses import dataclass
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -55,10 +54,26 @@ def push(settings):
     RecordingPushBackend.reset()
 
 
+def _clear_own_cache() -> None:
+    """Only this run's keys: on Redis, ``cache.clear()`` would flush the whole database, and
+    with it the counters of any other test run (or `make run`) sharing it."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        client = backend._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{backend.key_prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    else:
+        backend.clear()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Throttle counters and lock-outs live in the cache: every test starts without them."""
-    cache.clear()
+    _clear_own_cache()
     yield
 
 
