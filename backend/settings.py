@@ -14,6 +14,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from backend.logconfig import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
@@ -454,14 +456,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 *
 
 # --- Logging ------------------------------------------------------------------------------------
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        "axes": {"level": "WARNING"},
-        "django.db.backends": {"level": "INFO"},
-    },
-}
+# UTC with its offset in every process (web, gunicorn, worker, beat); text lines or JSON lines
+# (LOG_FORMAT=json, for a log collector). backend/logconfig.py says what is kept out.
+LOGGING = logging_config(
+    log_format=env("LOG_FORMAT", default="text"), level=env("LOG_LEVEL", default="INFO")
+)
