@@ -190,8 +190,8 @@ def staff_user_create(
 
 @transaction.atomic
 def insurer_create(*, name: str, uzovi_code: str, requires_referral: bool = False) -> Insurer:
-    """An insurer, by its UZOVI code (4 digits, unique). ``requires_referral``: DOMAIN.md §5,
-    R7."""
+    """An insurer, by its UZOVI code (4 digits, unique). ``requires_referral``: docs/domain.md
+    §5, R7."""
     insurer = Insurer(
         name=name.strip(), uzovi_code=uzovi_code.strip(), requires_referral=requires_referral
     )

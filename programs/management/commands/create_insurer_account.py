@@ -40,7 +40,7 @@ class Command(BaseCommand):
             "--requires-referral",
             action=BooleanOptionalAction,
             default=None,
-            help="the insurer pays only with a doctor's referral (DOMAIN.md §5, R7); "
+            help="the insurer pays only with a doctor's referral (docs/domain.md §5, R7); "
             "for a new insurer, default no",
         )
         parser.add_argument("--username", required=True)
