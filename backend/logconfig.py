@@ -141,18 +141,22 @@ def logging_config(*, log_format: str = "text", level: str = "INFO") -> dict[str
         "disable_existing_loggers": False,
         "formatters": {"default": {"()": f"{__name__}.{formatter_class.__name__}"}},
         "filters": {"no_query": {"()": f"{__name__}.RequestLineWithoutQuery"}},
-        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "default"}},
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": "default"},
+            # On the handler, not the logger: a second dictConfig (Celery's workers apply it
+            # again) replaces handlers but would stack a logger's filters.
+            "server_console": {
+                "class": "logging.StreamHandler",
+                "formatter": "default",
+                "filters": ["no_query"],
+            },
+        },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
             # Django's defaults print these a second time with DEBUG on (their own console
             # handler, local time): through the root handler only.
             "django": {"handlers": [], "level": level, "propagate": True},
-            "django.server": {
-                "handlers": ["console"],
-                "filters": ["no_query"],
-                "level": level,
-                "propagate": False,
-            },
+            "django.server": {"handlers": ["server_console"], "level": level, "propagate": False},
             "axes": {"level": "WARNING"},
             "django.db.backends": {"level": "INFO"},
         },
