@@ -128,8 +128,9 @@ class ApiErrorsAsJsonMiddleware:
     def _as_json(request, response: HttpResponseBase) -> JsonResponse:
         data = getattr(response, "data", None)
         if isinstance(data, dict) and isinstance(data.get("error"), dict):
-            # A DRF view's own error, rendered by a renderer other than JSON: keep its code.
-            replacement = JsonResponse(data, status=response.status_code)
+            # A DRF view's own error, rendered by a renderer other than JSON: keep its code
+            # (only the error: an HTML renderer adds its template context to the data).
+            replacement = JsonResponse({"error": data["error"]}, status=response.status_code)
         else:
             with translation.override(response_language(request)):
                 replacement = django_error_response(

@@ -50,6 +50,7 @@ def test_a_get_without_the_trailing_slash_is_still_redirected(api, debug):
 def test_a_wrong_method_on_an_html_view_is_a_json_405_with_allow(api, debug):
     response = api.post("/api/v1/docs/")
     error = assert_error_shape(response, 405, "method_not_allowed")
+    assert list(response.json()) == ["error"]
     assert "POST" in error["message"]
     assert "GET" in response["Allow"]
 
