@@ -185,12 +185,6 @@ def wants_json(request: HttpRequest) -> bool:
     )
 
 
-def _json_error(code: str, message: str, status_code: int) -> JsonResponse:
-    return JsonResponse(
-        {"error": {"code": code, "message": message, "fields": {}}}, status=status_code
-    )
-
-
 def not_found_message(request: HttpRequest) -> str:
     """Not found; for a URL that exists with a slash at the end, which one (the API does not
     redirect a request with a body there, see programs.middleware.CommonMiddleware)."""
