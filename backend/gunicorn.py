@@ -9,6 +9,10 @@ Measured in bench/load (bench/README.md)."""
 import gc
 import os
 
+from gunicorn import glogging
+
+from backend.logconfig import ACCESS_LOG_FORMAT, formatter
+
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1) + 1)))
 worker_class = "sync"
@@ -19,8 +23,27 @@ preload_app = True
 max_requests = 5000
 max_requests_jitter = 500
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+# Path without query string, no referrer; the time comes from the formatter (UTC, ISO 8601).
+access_log_format = ACCESS_LOG_FORMAT
+loglevel = os.environ.get("LOG_LEVEL", "INFO").lower()
 # Set FORWARDED_ALLOW_IPS to the proxy's address when behind one (see BEHIND_TLS_PROXY).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+class UTCLogger(glogging.Logger):
+    """gunicorn's logger, its handlers (stdout, a file, syslog: wherever the settings send
+    them) writing in the format of the rest of the service (backend/logconfig.py) instead of
+    local time without offset."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        log_format = formatter(os.environ.get("LOG_FORMAT", "text"))
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                handler.setFormatter(log_format)
+
+
+logger_class = UTCLogger
 
 
 def when_ready(server):

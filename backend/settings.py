@@ -14,6 +14,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from backend.logconfig import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
@@ -56,13 +58,16 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "programs.middleware.SecurityHeadersMiddleware",
+    # Every error under /api/ in the API's JSON shape, also Django's own pages (DEBUG too).
+    "programs.middleware.ApiErrorsAsJsonMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Before anything reads the query or the session: a NUL there is a 400, not a 500 (its
     # message in the language just chosen).
     "programs.middleware.RejectNullCharactersMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    # Django's, without the redirect that loses an API request's body (programs/middleware.py).
+    "programs.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -261,7 +266,7 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "programs.api.authentication.JWTAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "programs.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -452,18 +457,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "programs.api.errors.csrf_failure"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
 
 # --- Logging ------------------------------------------------------------------------------------
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        "axes": {"level": "WARNING"},
-        "django.db.backends": {"level": "INFO"},
-    },
-}
+# UTC with its offset in every process (web, gunicorn, worker, beat); text lines or JSON lines
+# (LOG_FORMAT=json, for a log collector). backend/logconfig.py says what is kept out.
+LOGGING = logging_config(
+    log_format=env("LOG_FORMAT", default="text"), level=env("LOG_LEVEL", default="INFO")
+)

@@ -107,3 +107,14 @@ class ServiceUnavailableError(ApplicationError):
     status_code = 503
     code = "service_unavailable"
     default_message = _("The service is temporarily unavailable.")
+
+
+class CsrfFailedError(ApplicationError):
+    """A request signed in with the session cookie (the browser) that lacks its CSRF token."""
+
+    status_code = 403
+    code = "csrf_failed"
+    default_message = _(
+        "The CSRF check failed: a request signed in with the session cookie must send the "
+        "csrftoken cookie's value in the X-CSRFToken header. Apps sign in with a bearer token."
+    )

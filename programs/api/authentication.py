@@ -2,9 +2,13 @@
 (patient, physiotherapist or insurer employee): one query per request instead of two, since
 nearly every view asks for the profile next."""
 
+from drf_spectacular.authentication import SessionScheme as SpectacularSessionScheme
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from rest_framework import authentication as drf_authentication
+from rest_framework import exceptions
 from rest_framework_simplejwt import authentication
 
+from programs.errors import CsrfFailedError
 from programs.models import User
 
 
@@ -31,3 +35,23 @@ class JWTScheme(SimpleJWTScheme):
     """The same bearer scheme in the OpenAPI schema as simplejwt's own class."""
 
     target_class = JWTAuthentication
+
+
+class SessionAuthentication(drf_authentication.SessionAuthentication):
+    """DRF's, with its CSRF refusal ("CSRF Failed: CSRF cookie not set.", English only) under
+    its own code, with a message in the request's language (a DRF exception still, so that DRF
+    marks the request unauthenticated as it does for its own)."""
+
+    def enforce_csrf(self, request):
+        try:
+            super().enforce_csrf(request)
+        except exceptions.PermissionDenied as exc:
+            raise exceptions.PermissionDenied(
+                CsrfFailedError.default_message, code=CsrfFailedError.code
+            ) from exc
+
+
+class SessionScheme(SpectacularSessionScheme):
+    """The same cookie scheme in the OpenAPI schema as DRF's own class."""
+
+    target_class = SessionAuthentication

@@ -152,3 +152,49 @@ def coverage_add(
     full_clean_or_raise(coverage)
     coverage.save()
     return coverage
+
+
+@transaction.atomic
+def practice_create(*, name: str, agb_code: str) -> Practice:
+    """A practice, by its AGB code (8 digits, unique)."""
+    practice = Practice(name=name.strip(), agb_code=agb_code.strip())
+    full_clean_or_raise(practice)
+    practice.save()
+    return practice
+
+
+@transaction.atomic
+def staff_user_create(
+    *,
+    username: str,
+    password: str | None,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+) -> User:
+    """A staff account, for the admin site (all of it). Only the staff role may be staff
+    (a database constraint)."""
+    user = user_create(
+        username=username,
+        password=password,
+        role=Role.STAFF,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+    )
+    user.is_staff = True
+    user.is_superuser = True
+    user.save(update_fields=["is_staff", "is_superuser"])
+    return user
+
+
+@transaction.atomic
+def insurer_create(*, name: str, uzovi_code: str, requires_referral: bool = False) -> Insurer:
+    """An insurer, by its UZOVI code (4 digits, unique). ``requires_referral``: docs/domain.md
+    §5, R7."""
+    insurer = Insurer(
+        name=name.strip(), uzovi_code=uzovi_code.strip(), requires_referral=requires_referral
+    )
+    full_clean_or_raise(insurer)
+    insurer.save()
+    return insurer
