@@ -3,7 +3,7 @@
 import logging
 from datetime import date
 
-from django.db import DatabaseError, DataError, IntegrityError, transaction
+from django.db import DatabaseError, DataError, IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -196,7 +196,11 @@ class MySessionLogView(APIView):
             "The same body again returns the same record (200). A different body updates it "
             "(200), keeping the previous version, for SESSION_LOG_EDITABLE_DAYS (7) after it "
             "was first received; then 409 `log_locked`. 201 when created. Another patient's "
-            "log id or planned session: 404."
+            "log id or planned session: 404. A second log of a planned session: 409 "
+            "`session_already_logged`, with the id of the session's log in "
+            "`error.existing_log`. A completed or partial log performed before the session's "
+            "day: 400 `before_session_day` on `performed_at` (a skipped one may come in "
+            "advance)."
         ),
         request=SessionLogInputSerializer,
         responses={200: SessionLogSerializer, 201: SessionLogSerializer},
@@ -205,17 +209,21 @@ class MySessionLogView(APIView):
         patient = require_patient(request.user)
         data = SessionLogInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = session_log_upsert(patient=patient, log_id=log_id, data=data.validated_data)
-        log = result.log if result.outcome != "unchanged" else _log_or_404(request, log_id)
-        access_log_record(
-            request=request,
-            patients=[patient],
-            action=AccessAction.CREATE if result.outcome == "created" else AccessAction.UPDATE,
-            resource="session_log",
-            object_id=log.pk,
+
+        def audit(result):  # in the write's transaction: both are kept, or neither
+            access_log_record(
+                request=request,
+                patients=[patient],
+                action=AccessAction.CREATE if result.outcome == "created" else AccessAction.UPDATE,
+                resource="session_log",
+                object_id=result.log.pk,
+            )
+
+        result = session_log_upsert(
+            patient=patient, log_id=log_id, data=data.validated_data, audit=audit
         )
         return Response(
-            SessionLogSerializer(log).data,
+            SessionLogSerializer(result.log).data,
             status=status.HTTP_201_CREATED if result.outcome == "created" else status.HTTP_200_OK,
         )
 
@@ -335,12 +343,11 @@ class SyncView(APIView):
             log_id = raw.get("id") if isinstance(raw, dict) else None
             log_id = log_id if isinstance(log_id, str) else None
             try:
-                # Each item in its own transaction: a failure undoes that item alone.
-                with transaction.atomic():
-                    item.is_valid(raise_exception=True)
-                    values = dict(item.validated_data)
-                    log_id = values.pop("id")
-                    result = session_log_upsert(patient=patient, log_id=log_id, data=values)
+                item.is_valid(raise_exception=True)
+                values = dict(item.validated_data)
+                log_id = values.pop("id")
+                # In its own transaction (the service's): a failure undoes that item alone.
+                result = session_log_upsert(patient=patient, log_id=log_id, data=values)
             except Exception as exc:  # reported per item, as the item alone would have been
                 error = _sync_item_error(exc, index)
                 if error is None:
