@@ -1211,3 +1211,64 @@ class TestQueryCounts:
             20,
         )
         assert one == many
+
+
+class TestLogAnswer:
+    """SessionLogSerializer writes its answer out for speed; it must be, key for key, what
+    DRF's walk over the declared fields (the schema) gives."""
+
+    def test_the_written_out_answer_is_what_the_declared_fields_give(self, world, march):
+        from django.utils import translation
+        from rest_framework import serializers
+
+        from programs.api.shared import SessionLogSerializer
+        from programs.models import SessionLogExercise
+        from programs.selectors.session import session_logs
+
+        thursday, monday = on(march, 2027, 3, 4), on(march, 2027, 3, 8)
+        written = []
+        with time_machine.travel(ams(2027, 3, 8, 19, 0)):
+            for data in (
+                {
+                    "planned_session": thursday.pk,
+                    "performed_at": datetime(2027, 3, 4, 22, 40, tzinfo=ZoneInfo("Asia/Kolkata")),
+                    "status": "partial",
+                    "exertion": 6,
+                    "pain_before": 2,
+                    "pain_during_max": 7,
+                    "pain_next_morning": 4,
+                    "note": "Zwaar.",
+                    "exercises": [
+                        {
+                            "programme_exercise": prescription(march, "bridging"),
+                            "sets_done": 1,
+                            "repetitions_done": 6,
+                            "load_done": "2 kg",
+                        }
+                    ],
+                },
+                {
+                    "planned_session": monday.pk,
+                    "performed_at": ams(2027, 3, 8, 8, 0),
+                    "status": "skipped",
+                    "skip_reason": "illness",
+                },
+                {
+                    "planned_session": None,
+                    "performed_at": ams(2027, 3, 6, 10, 0),
+                    "status": "completed",
+                },
+            ):
+                result = session_log_upsert(patient=world.owner, log_id=uuid.uuid4(), data=data)
+                written.append(result.log)  # as the PUT answers it: rows from the service
+        SessionLogExercise.objects.filter(log=written[0]).update(programme_exercise=None)
+        SessionLog.objects.filter(pk=written[1].pk).update(performed_offset_minutes=None)
+        stored = list(session_logs(patient=world.owner))
+        assert len(stored) == 3
+        for language in ("nl", "en"):
+            with translation.override(language):
+                for log in [*written, *stored]:
+                    serializer = SessionLogSerializer(log)
+                    declared = serializers.Serializer.to_representation(serializer, log)
+                    answer = serializer.data
+                    assert list(answer.items()) == list(declared.items())
