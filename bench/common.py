@@ -128,10 +128,12 @@ class Client:
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.headers = {"Content-Type": "application/json", **(headers or {})}
 
-    def call(self, method: str, path: str, body=None) -> tuple[int, float, bytes]:
+    def call(self, method: str, path: str, body=None, headers=None) -> tuple[int, float, bytes]:
         payload = json.dumps(body).encode() if body is not None else None
         started = time.perf_counter()
-        self.connection.request(method, path, body=payload, headers=self.headers)
+        self.connection.request(
+            method, path, body=payload, headers={**self.headers, **(headers or {})}
+        )
         response = self.connection.getresponse()
         data = response.read()
         return response.status, time.perf_counter() - started, data

@@ -48,7 +48,6 @@ def prepare(app_patients: int, physios: int, insurers: int, caseload: int) -> di
     past supervised session attended."""
     from django.db.models import Max
     from django.utils import timezone
-    from rest_framework_simplejwt.tokens import RefreshToken
 
     from programs.models import (
         AttendanceStatus,
@@ -57,6 +56,7 @@ def prepare(app_patients: int, physios: int, insurers: int, caseload: int) -> di
         ProgrammeTemplate,
         SyncChange,
     )
+    from programs.services.auth import RoleRefreshToken
     from programs.services.people import (
         coverage_add,
         insurer_employee_create,
@@ -68,7 +68,8 @@ def prepare(app_patients: int, physios: int, insurers: int, caseload: int) -> di
     from tests.builders import practice_with_patients
 
     def token(user) -> str:
-        return str(RefreshToken.for_user(user).access_token)
+        # As the app gets it from sign-in (it names the role).
+        return str(RoleRefreshToken.for_user(user).access_token)
 
     template = ProgrammeTemplate.objects.get(slug="hip-oa-12-weeks")
     insurer = Insurer.objects.create(name="Bench Zorgverzekeraar", uzovi_code="3399")
