@@ -66,16 +66,29 @@ def _current_programmes(patient_ids: list[UUID]) -> dict[UUID, Programme]:
     return chosen
 
 
-def caseload(*, physiotherapist: Physiotherapist, now: datetime | None = None) -> list[CaseloadRow]:
-    """Every patient of the practice with programme week, adherence this week and overall,
-    last activity, latest weekly pain and its trend, latest scores and unresolved alerts.
-    About ten queries whatever the number of patients: everything is fetched grouped."""
-    now = now or timezone.now()
-    patients = list(
+def caseload_patients(*, physiotherapist: Physiotherapist) -> list[Patient]:
+    """The patients of the practice, as the caseload lists them (with user and therapist)."""
+    return list(
         Patient.objects.filter(practice_id=physiotherapist.practice_id).select_related(
             "user", "physiotherapist__user"
         )
     )
+
+
+def caseload(
+    *,
+    physiotherapist: Physiotherapist,
+    now: datetime | None = None,
+    patients: list[Patient] | None = None,
+) -> list[CaseloadRow]:
+    """Every patient of the practice with programme week, adherence this week and overall,
+    last activity, latest weekly pain and its trend, latest scores and unresolved alerts.
+    About ten queries whatever the number of patients: everything is fetched grouped.
+    ``patients`` (of this practice, from caseload_patients) limits the figures to those,
+    in that order: a page ordered by name needs no more."""
+    now = now or timezone.now()
+    if patients is None:
+        patients = caseload_patients(physiotherapist=physiotherapist)
     ids = [p.pk for p in patients]
     programmes = _current_programmes(ids)
     programme_ids = [p.pk for p in programmes.values()]
@@ -154,6 +167,10 @@ def caseload(*, physiotherapist: Physiotherapist, now: datetime | None = None) -
 
 CASELOAD_FILTERS = ("all", "mine", "alerts", "not_adherent")
 CASELOAD_SORTS = ("name", "week", "adherence", "last_activity", "pain", "alerts")
+
+
+# Filters and sort orders that need only the patient, not the figures.
+CASELOAD_BY_PATIENT = ({"all", "mine"}, {"name"})
 
 
 def filter_and_sort(
