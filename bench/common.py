@@ -80,7 +80,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], workers: int = 4, threads: int = 1):
+def gunicorn(
+    env: dict[str, str],
+    workers: int = 4,
+    threads: int = 1,
+    access_log: str = "/dev/null",
+    access_format: str | None = None,
+):
+    """gunicorn as in production on a free port. Access lines are formatted and written as in
+    production, by default into /dev/null; ``access_format`` replaces the line's format."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -98,10 +106,10 @@ def gunicorn(env: dict[str, str], workers: int = 4, threads: int = 1):
             str(threads),
             "--log-level",
             "warning",
+            *(["--access-logformat", access_format] if access_format else []),
         ],
         cwd=ROOT,
-        # Access lines are formatted and written as in production, into /dev/null.
-        env={**env, "GUNICORN_ACCESS_LOG": "/dev/null"},
+        env={**env, "GUNICORN_ACCESS_LOG": access_log},
     )
     try:
         deadline = time.monotonic() + 30
