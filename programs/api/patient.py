@@ -2,6 +2,7 @@
 
 import logging
 from datetime import date
+from functools import partial
 
 from django.db import DatabaseError, DataError, IntegrityError
 from django.utils import timezone
@@ -185,6 +186,18 @@ def _log_or_404(request, log_id) -> SessionLog:
     return log
 
 
+def _audit_log_write(request, patient, result) -> None:
+    """The access-log entry of a log written from the app, called by the service inside the
+    write's transaction: the entry and the write are kept together, or neither."""
+    access_log_record(
+        request=request,
+        patients=[patient],
+        action=AccessAction.CREATE if result.outcome == "created" else AccessAction.UPDATE,
+        resource="session_log",
+        object_id=result.log.pk,
+    )
+
+
 class MySessionLogView(APIView):
     permission_classes = [IsPatient]
     extra_error_codes = ("409",)
@@ -210,17 +223,11 @@ class MySessionLogView(APIView):
         data = SessionLogInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
 
-        def audit(result):  # in the write's transaction: both are kept, or neither
-            access_log_record(
-                request=request,
-                patients=[patient],
-                action=AccessAction.CREATE if result.outcome == "created" else AccessAction.UPDATE,
-                resource="session_log",
-                object_id=result.log.pk,
-            )
-
         result = session_log_upsert(
-            patient=patient, log_id=log_id, data=data.validated_data, audit=audit
+            patient=patient,
+            log_id=log_id,
+            data=data.validated_data,
+            audit=partial(_audit_log_write, request, patient),
         )
         return Response(
             SessionLogSerializer(result.log).data,
@@ -346,8 +353,14 @@ class SyncView(APIView):
                 item.is_valid(raise_exception=True)
                 values = dict(item.validated_data)
                 log_id = values.pop("id")
-                # In its own transaction (the service's): a failure undoes that item alone.
-                result = session_log_upsert(patient=patient, log_id=log_id, data=values)
+                # In its own transaction (the service's), with its access-log entry: a failure
+                # undoes that item alone.
+                result = session_log_upsert(
+                    patient=patient,
+                    log_id=log_id,
+                    data=values,
+                    audit=partial(_audit_log_write, request, patient),
+                )
             except Exception as exc:  # reported per item, as the item alone would have been
                 error = _sync_item_error(exc, index)
                 if error is None:
@@ -371,14 +384,6 @@ class SyncView(APIView):
                     "outcome": result.outcome,
                     "error": None,
                 }
-            )
-        if written:
-            access_log_record(
-                request=request,
-                patients=[patient],
-                action=AccessAction.UPDATE,
-                resource="session_log",
-                object_id=f"sync:{len(written)}",
             )
         changes = changes_since(patient=patient, cursor=batch.validated_data.get("cursor"))
         payload = sync_changes_payload(patient=patient, changes=changes, skip_logs=set(written))

@@ -10,7 +10,14 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from programs.models import Alert, Attendance, SessionLog, SessionStatus, SyncChange
+from programs.models import (
+    AccessLogEntry,
+    Alert,
+    Attendance,
+    SessionLog,
+    SessionStatus,
+    SyncChange,
+)
 from programs.services.programme import programme_update_schedule, session_reschedule
 from programs.services.session import attendance_register, session_log_upsert
 from tests.access import check_access
@@ -510,6 +517,19 @@ class TestSync:
         assert list(results[1]["error"]["fields"]) == ["pain_before"]
         assert list(results[3]["error"]["fields"]) == ["id"]
         assert SessionLog.objects.count() == 1
+
+    def test_each_saved_log_has_its_own_access_log_entry(self, world, march):
+        good = log_body(on(march, 2027, 3, 4), id=str(uuid.uuid4()))
+        bad = log_body(on(march, 2027, 3, 8), id=str(uuid.uuid4()), pain_before=42)
+        with time_machine.travel(ams(2027, 3, 9, 9, 0)):
+            client = world.client("owner")
+            client.post("/api/v1/me/sync/", {"session_logs": [good, bad]}, format="json")
+            client.post("/api/v1/me/sync/", {"session_logs": [good]}, format="json")  # replay
+        entries = AccessLogEntry.objects.filter(patient_id=world.owner.pk, resource="session_log")
+        assert sorted((e.action, e.object_id) for e in entries) == [
+            ("create", good["id"]),
+            ("update", good["id"]),
+        ]
 
     def test_an_item_that_is_not_an_object_is_that_items_error(self, world, march):
         good = log_body(on(march, 2027, 3, 4), id=str(uuid.uuid4()))
