@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db import connection
+from django.utils import translation
 
 from programs.errors import ConflictError, NotFoundError, ValidationFailed
 from programs.models import SessionLog, SessionLogRevision
@@ -257,7 +258,11 @@ class TestUpsert:
             status="partial",
             exercises=[item(march, "bridging", 2), item(march, "sit-to-stand", 3, week=5)],
         )
-        with time_machine.travel(ams(2027, 3, 4, 19, 0)), pytest.raises(ValidationFailed) as caught:
+        with (
+            time_machine.travel(ams(2027, 3, 4, 19, 0)),
+            translation.override("en"),
+            pytest.raises(ValidationFailed) as caught,
+        ):
             session_log_upsert(patient=world.owner, log_id=uuid.uuid4(), data=data)
         assert list(caught.value.fields) == ["exercises.1.programme_exercise"]
         (error,) = caught.value.fields["exercises.1.programme_exercise"]
