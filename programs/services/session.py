@@ -473,7 +473,9 @@ def _insert_new(log: SessionLog) -> bool:
     """Insert ``log`` unless its id or its planned session is taken: INSERT ... ON CONFLICT DO
     NOTHING (SQLite: INSERT OR IGNORE). True when it went in. A taken key does not abort the
     transaction, so no savepoint is needed around the insert (two round trips fewer for every
-    new log); a concurrent insert of the same key is waited for, as with a plain INSERT."""
+    new log); a concurrent insert of the same key is waited for, as with a plain INSERT.
+    (SQLite's INSERT OR IGNORE would skip a row breaking a CHECK constraint too; the input's
+    bounds, checked before, keep such a row from coming here.)"""
     using = router.db_for_write(SessionLog)
     query = InsertQuery(SessionLog, on_conflict=OnConflict.IGNORE)
     query.insert_values([f for f in SessionLog._meta.concrete_fields if not f.generated], [log])
