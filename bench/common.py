@@ -80,7 +80,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], workers: int = 4, threads: int = 1):
+def gunicorn(
+    env: dict[str, str],
+    workers: int = 4,
+    threads: int = 1,
+    access_log: str = "/dev/null",
+    access_format: str | None = None,
+):
+    """gunicorn as in production on a free port. Access lines are formatted and written as in
+    production, by default into /dev/null; ``access_format`` replaces the line's format."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -98,10 +106,10 @@ def gunicorn(env: dict[str, str], workers: int = 4, threads: int = 1):
             str(threads),
             "--log-level",
             "warning",
+            *(["--access-logformat", access_format] if access_format else []),
         ],
         cwd=ROOT,
-        # Access lines are formatted and written as in production, into /dev/null.
-        env={**env, "GUNICORN_ACCESS_LOG": "/dev/null"},
+        env={**env, "GUNICORN_ACCESS_LOG": access_log},
     )
     try:
         deadline = time.monotonic() + 30
@@ -128,10 +136,12 @@ class Client:
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.headers = {"Content-Type": "application/json", **(headers or {})}
 
-    def call(self, method: str, path: str, body=None) -> tuple[int, float, bytes]:
+    def call(self, method: str, path: str, body=None, headers=None) -> tuple[int, float, bytes]:
         payload = json.dumps(body).encode() if body is not None else None
         started = time.perf_counter()
-        self.connection.request(method, path, body=payload, headers=self.headers)
+        self.connection.request(
+            method, path, body=payload, headers={**self.headers, **(headers or {})}
+        )
         response = self.connection.getresponse()
         data = response.read()
         return response.status, time.perf_counter() - started, data

@@ -15,6 +15,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -26,6 +27,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))
 
 from bench.common import ROOT, analyze, gunicorn, recreate_database
+
+# Server time per request, as gunicorn measured it (from reading the request to the end of the
+# answer; the wait in the listen queue is not in it): which endpoints cost the machine most.
+ACCESS_FORMAT = "%(m)s %(U)s %(s)s %(M)s"
+ID_SEGMENT = re.compile(
+    r"/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d+)(?=/)"
+)
+WEEK_SEGMENT = re.compile(r"/\d{4}-W\d{2}(?=/)")
 
 PATIENT_WRITES = ("PUT /me/session-logs/{id}/", "PUT /me/weekly-pain/{week}/", "POST /me/sync/")
 TARGET_P99_MS = 100
@@ -48,7 +57,6 @@ def prepare(app_patients: int, physios: int, insurers: int, caseload: int) -> di
     past supervised session attended."""
     from django.db.models import Max
     from django.utils import timezone
-    from rest_framework_simplejwt.tokens import RefreshToken
 
     from programs.models import (
         AttendanceStatus,
@@ -57,6 +65,7 @@ def prepare(app_patients: int, physios: int, insurers: int, caseload: int) -> di
         ProgrammeTemplate,
         SyncChange,
     )
+    from programs.services.auth import RoleRefreshToken
     from programs.services.people import (
         coverage_add,
         insurer_employee_create,
@@ -68,7 +77,8 @@ def prepare(app_patients: int, physios: int, insurers: int, caseload: int) -> di
     from tests.builders import practice_with_patients
 
     def token(user) -> str:
-        return str(RefreshToken.for_user(user).access_token)
+        # As the app gets it from sign-in (it names the role).
+        return str(RoleRefreshToken.for_user(user).access_token)
 
     template = ProgrammeTemplate.objects.get(slug="hip-oa-12-weeks")
     insurer = Insurer.objects.create(name="Bench Zorgverzekeraar", uzovi_code="3399")
@@ -174,6 +184,21 @@ def prepare(app_patients: int, physios: int, insurers: int, caseload: int) -> di
     return people
 
 
+def server_time(access_log: Path) -> list[tuple[str, int, float, float]]:
+    """(endpoint, requests, server seconds, mean ms) from the access log, costliest first."""
+    totals: dict[str, list[float]] = {}
+    for line in access_log.read_text().splitlines():
+        method, path, _status, ms = line.split(" ")
+        name = WEEK_SEGMENT.sub("/{week}", ID_SEGMENT.sub("/{id}", path))
+        entry = totals.setdefault(f"{method} {name}", [0, 0.0])
+        entry[0] += 1
+        entry[1] += float(ms) / 1000
+    rows = [
+        (name, count, seconds, 1000 * seconds / count) for name, (count, seconds) in totals.items()
+    ]
+    return sorted(rows, key=lambda row: -row[2])
+
+
 def read_stats(prefix: Path) -> list[dict]:
     with open(f"{prefix}_stats.csv", newline="") as handle:
         return list(csv.DictReader(handle))
@@ -192,6 +217,7 @@ def main() -> None:
         "--wait", default="3-10", help="seconds a user waits between actions, a-b (uniform)"
     )
     parser.add_argument("--caseload", type=int, default=40, help="bulk patients per physio")
+    parser.add_argument("--database", default="hipcoach_bench_load")
     args = parser.parse_args()
     wait_min, wait_max = args.wait.split("-")
 
@@ -199,7 +225,7 @@ def main() -> None:
     insurers = max(1, round(args.users * 0.05))
     patients = max(1, args.users - physios - insurers)
     started = time.monotonic()
-    env = recreate_database("hipcoach_bench_load")
+    env = recreate_database(args.database)
     env = {**env, "ROOT_URLCONF": "backend.urls"}
     for name in ("THROTTLE_USER", "THROTTLE_ANON", "THROTTLE_PATIENT"):
         env.pop(name, None)  # production rate limits
@@ -212,7 +238,15 @@ def main() -> None:
     print(f"prepared in {time.monotonic() - started:.0f} s", flush=True)
 
     prefix = out / "load"
-    with gunicorn(env, workers=args.workers, threads=args.threads) as port:
+    access_log = out / "load-access.log"
+    access_log.unlink(missing_ok=True)
+    with gunicorn(
+        env,
+        workers=args.workers,
+        threads=args.threads,
+        access_log=str(access_log),
+        access_format=ACCESS_FORMAT,
+    ) as port:
         locust = subprocess.run(
             [
                 *NICE_LOCUST,
@@ -264,6 +298,13 @@ def main() -> None:
             f"{float(row['Requests/s']):>8.1f}{row['50%']:>6}{row['95%']:>6}{row['99%']:>6}"
             f"{float(row['Max Response Time']):>7.0f}"
         )
+    if access_log.exists():
+        costs = server_time(access_log)
+        whole = sum(seconds for _name, _count, seconds, _mean in costs) or 1
+        print("\nserver time (gunicorn, whole run including the start), costliest first")
+        print(f"{'endpoint':<52}{'reqs':>7}{'seconds':>9}{'share':>7}{'mean ms':>9}")
+        for name, count, seconds, mean in costs[:12]:
+            print(f"{name:<52}{count:>7}{seconds:>9.1f}{seconds / whole:>7.0%}{mean:>9.1f}")
     total = next(row for row in rows if row["Name"] == "Aggregated")
     errors = int(total["Failure Count"])
     writes = [row for row in rows if row["Name"] in PATIENT_WRITES]
@@ -281,7 +322,7 @@ def main() -> None:
             "psql",
             env["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres",
             "-qc",
-            "DROP DATABASE IF EXISTS hipcoach_bench_load WITH (FORCE)",
+            f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)",
         ],
         check=False,
     )

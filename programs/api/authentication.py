@@ -1,6 +1,8 @@
 """Bearer-token (JWT) authentication that loads the user together with their role's profile
 (patient, physiotherapist or insurer employee): one query per request instead of two, since
-nearly every view asks for the profile next."""
+nearly every view asks for the profile next. Tokens name the role (services/auth.ROLE_CLAIM),
+so only that profile is joined; a token without it (made before it was added) joins all
+three."""
 
 from drf_spectacular.authentication import SessionScheme as SpectacularSessionScheme
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
@@ -9,26 +11,44 @@ from rest_framework import exceptions
 from rest_framework_simplejwt import authentication
 
 from programs.errors import CsrfFailedError
-from programs.models import User
+from programs.models import Role, User
+from programs.services.auth import ROLE_CLAIM
+
+ALL_PROFILES = ("patient", "physiotherapist__practice", "insurer_employee__insurer")
+PROFILES = {
+    Role.PATIENT: ("patient",),
+    Role.PHYSIOTHERAPIST: ("physiotherapist__practice",),
+    Role.INSURER: ("insurer_employee__insurer",),
+    Role.STAFF: (),
+}
 
 
 class _UsersWithProfiles:
     """What simplejwt's get_user needs of a user model (``objects.get``, ``DoesNotExist``),
-    with the profiles joined in. simplejwt's own checks (active user, revoked token) still run."""
+    with the profiles joined in. simplejwt's own checks (active user, revoked token) still run.
+    Should the role in a token not be the user's (changed since), the user's own profile is
+    still found, with a query of its own: the role that counts is the stored one."""
 
     DoesNotExist = User.DoesNotExist
 
+    def __init__(self, profiles=ALL_PROFILES):
+        self.profiles = profiles
+
     @property
     def objects(self):
-        return User.objects.select_related(
-            "patient", "physiotherapist__practice", "insurer_employee__insurer"
-        )
+        return User.objects.select_related(*self.profiles)
 
 
 class JWTAuthentication(authentication.JWTAuthentication):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.user_model = _UsersWithProfiles()
+
+    def get_user(self, validated_token):
+        self.user_model = _UsersWithProfiles(
+            PROFILES.get(validated_token.get(ROLE_CLAIM), ALL_PROFILES)
+        )
+        return super().get_user(validated_token)
 
 
 class JWTScheme(SimpleJWTScheme):

@@ -2,8 +2,9 @@
 
 import logging
 from datetime import date
+from functools import partial
 
-from django.db import DatabaseError, DataError, IntegrityError, transaction
+from django.db import DatabaseError, DataError, IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -190,6 +191,18 @@ def _log_or_404(request, log_id) -> SessionLog:
     return log
 
 
+def _audit_log_write(request, patient, result) -> None:
+    """The access-log entry of a log written from the app, called by the service inside the
+    write's transaction: the entry and the write are kept together, or neither."""
+    access_log_record(
+        request=request,
+        patients=[patient],
+        action=AccessAction.CREATE if result.outcome == "created" else AccessAction.UPDATE,
+        resource="session_log",
+        object_id=result.log.pk,
+    )
+
+
 class MySessionLogView(APIView):
     permission_classes = [IsPatient]
     extra_error_codes = ("409",)
@@ -201,7 +214,11 @@ class MySessionLogView(APIView):
             "The same body again returns the same record (200). A different body updates it "
             "(200), keeping the previous version, for SESSION_LOG_EDITABLE_DAYS (7) after it "
             "was first received; then 409 `log_locked`. 201 when created. Another patient's "
-            "log id or planned session: 404."
+            "log id or planned session: 404. A second log of a planned session: 409 "
+            "`session_already_logged`, with the id of the session's log in "
+            "`error.existing_log`. A completed or partial log performed before the session's "
+            "day: 400 `before_session_day` on `performed_at` (a skipped one may come in "
+            "advance)."
         ),
         request=SessionLogInputSerializer,
         responses={200: SessionLogSerializer, 201: SessionLogSerializer},
@@ -210,17 +227,15 @@ class MySessionLogView(APIView):
         patient = require_patient(request.user)
         data = SessionLogInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = session_log_upsert(patient=patient, log_id=log_id, data=data.validated_data)
-        log = result.log if result.outcome != "unchanged" else _log_or_404(request, log_id)
-        access_log_record(
-            request=request,
-            patients=[patient],
-            action=AccessAction.CREATE if result.outcome == "created" else AccessAction.UPDATE,
-            resource="session_log",
-            object_id=log.pk,
+
+        result = session_log_upsert(
+            patient=patient,
+            log_id=log_id,
+            data=data.validated_data,
+            audit=partial(_audit_log_write, request, patient),
         )
         return Response(
-            SessionLogSerializer(log).data,
+            SessionLogSerializer(result.log).data,
             status=status.HTTP_201_CREATED if result.outcome == "created" else status.HTTP_200_OK,
         )
 
@@ -340,12 +355,17 @@ class SyncView(APIView):
             log_id = raw.get("id") if isinstance(raw, dict) else None
             log_id = log_id if isinstance(log_id, str) else None
             try:
-                # Each item in its own transaction: a failure undoes that item alone.
-                with transaction.atomic():
-                    item.is_valid(raise_exception=True)
-                    values = dict(item.validated_data)
-                    log_id = values.pop("id")
-                    result = session_log_upsert(patient=patient, log_id=log_id, data=values)
+                item.is_valid(raise_exception=True)
+                values = dict(item.validated_data)
+                log_id = values.pop("id")
+                # In its own transaction (the service's), with its access-log entry: a failure
+                # undoes that item alone.
+                result = session_log_upsert(
+                    patient=patient,
+                    log_id=log_id,
+                    data=values,
+                    audit=partial(_audit_log_write, request, patient),
+                )
             except Exception as exc:  # reported per item, as the item alone would have been
                 error = _sync_item_error(exc, index)
                 if error is None:
@@ -369,14 +389,6 @@ class SyncView(APIView):
                     "outcome": result.outcome,
                     "error": None,
                 }
-            )
-        if written:
-            access_log_record(
-                request=request,
-                patients=[patient],
-                action=AccessAction.UPDATE,
-                resource="session_log",
-                object_id=f"sync:{len(written)}",
             )
         changes = changes_since(patient=patient, cursor=batch.validated_data.get("cursor"))
         payload = sync_changes_payload(

@@ -68,10 +68,13 @@ from programs.models import (
 )
 from programs.permissions import IsPhysiotherapist, patients_visible_to, require_physiotherapist
 from programs.selectors.monitoring import (
+    CASELOAD_BY_PATIENT,
     CASELOAD_FILTERS,
     CASELOAD_SEARCH_MAX,
     CASELOAD_SORTS,
+    CaseloadRow,
     caseload,
+    caseload_patients,
     filter_and_sort,
     patient_progress,
 )
@@ -1064,13 +1067,29 @@ class CaseloadView(ListAPIView):
                     )
                 }
             )
-        rows = filter_and_sort(
-            caseload(physiotherapist=physiotherapist, q=q),
-            physiotherapist=physiotherapist,
-            filter_by=filter_by,
-            sort=sort,
-        )
-        page = self.paginate_queryset(rows)
+        filters, sorts = CASELOAD_BY_PATIENT
+        if filter_by in filters and sort.lstrip("-") in sorts:
+            # The page is known from the patients alone: the figures of its patients only
+            # (a practice of 230 patients cost four times a page of 50).
+            order = filter_and_sort(
+                [
+                    CaseloadRow(patient)
+                    for patient in caseload_patients(physiotherapist=physiotherapist, q=q)
+                ],
+                physiotherapist=physiotherapist,
+                filter_by=filter_by,
+                sort=sort,
+            )
+            page = self.paginate_queryset(order)
+            page = caseload(physiotherapist=physiotherapist, patients=[r.patient for r in page])
+        else:
+            rows = filter_and_sort(
+                caseload(physiotherapist=physiotherapist, q=q),
+                physiotherapist=physiotherapist,
+                filter_by=filter_by,
+                sort=sort,
+            )
+            page = self.paginate_queryset(rows)
         access_log_record(
             request=request,
             patients=[row.patient for row in page],

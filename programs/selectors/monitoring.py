@@ -117,19 +117,32 @@ def search_patients(patients: QuerySet[Patient], q: str) -> QuerySet[Patient]:
     return patients
 
 
-def caseload(
-    *, physiotherapist: Physiotherapist, now: datetime | None = None, q: str = ""
-) -> list[CaseloadRow]:
-    """Every patient of the practice (matching the search ``q``) with programme week, this
-    week's sessions (done of planned, and due so far), adherence overall, last activity,
-    latest weekly pain and its trend, latest scores and unresolved alerts. About ten queries
-    whatever the number of patients: everything is fetched grouped."""
-    now = now or timezone.now()
-    patients = list(
+def caseload_patients(*, physiotherapist: Physiotherapist, q: str = "") -> list[Patient]:
+    """The patients of the practice matching the search ``q``, as the caseload lists them
+    (with user and therapist)."""
+    return list(
         search_patients(
             Patient.objects.filter(practice_id=physiotherapist.practice_id), q
         ).select_related("user", "physiotherapist__user")
     )
+
+
+def caseload(
+    *,
+    physiotherapist: Physiotherapist,
+    now: datetime | None = None,
+    q: str = "",
+    patients: list[Patient] | None = None,
+) -> list[CaseloadRow]:
+    """Every patient of the practice (matching the search ``q``) with programme week, this
+    week's sessions (done of planned, and due so far), adherence overall, last activity,
+    latest weekly pain and its trend, latest scores and unresolved alerts. About ten queries
+    whatever the number of patients: everything is fetched grouped. ``patients`` (of this
+    practice, from caseload_patients) limits the figures to those, in that order: a page
+    ordered by name needs no more."""
+    now = now or timezone.now()
+    if patients is None:
+        patients = caseload_patients(physiotherapist=physiotherapist, q=q)
     ids = [p.pk for p in patients]
     programmes = _current_programmes(ids)
     programme_ids = [p.pk for p in programmes.values()]
@@ -206,6 +219,10 @@ def caseload(
 CASELOAD_SEARCH_MAX = 100
 CASELOAD_FILTERS = ("all", "mine", "alerts", "not_adherent")
 CASELOAD_SORTS = ("name", "week", "adherence", "last_activity", "pain", "alerts")
+
+
+# Filters and sort orders that need only the patient, not the figures.
+CASELOAD_BY_PATIENT = ({"all", "mine"}, {"name"})
 
 
 def filter_and_sort(

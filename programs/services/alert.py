@@ -17,12 +17,13 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from programs.errors import ConflictError
 from programs.models import (
+    UNRESOLVED,
     Alert,
     AlertKind,
     AlertStatus,
@@ -71,14 +72,14 @@ def _raise(
     """A new alert, or None when this subject raised one before, when one of this kind and
     scope is still unresolved, or when one of this kind and scope was resolved after the data
     was observed (``observed_at``: when it arrived, or when the condition came about)."""
-    settled = Alert.objects.filter(
-        patient_id=patient_id,
-        kind=kind,
-        scope=scope,
-        status=AlertStatus.RESOLVED,
-        resolved_at__gte=observed_at,
+    # The keys decide (below); asking first spares the usual case, an alert of this kind
+    # already open, a failed insert and its savepoint (three round trips on a flare log).
+    known = Alert.objects.filter(patient_id=patient_id, kind=kind).filter(
+        Q(subject=subject)
+        | Q(scope=scope, status__in=UNRESOLVED)
+        | Q(scope=scope, status=AlertStatus.RESOLVED, resolved_at__gte=observed_at)
     )
-    if settled.exists():
+    if known.exists():
         return None
     try:
         with transaction.atomic():

@@ -13,7 +13,7 @@ from rest_framework_simplejwt.exceptions import TokenBackendError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import RefreshToken, Token
 
 from programs.errors import AuthenticationFailedError, LoginLockedOutError
 from programs.models import RefreshTokenRotation, User
@@ -21,8 +21,28 @@ from programs.models import RefreshTokenRotation, User
 TOKEN_NOT_VALID = _("The token is not valid or has expired. Please sign in again.")
 
 
+# The user's role rides along in the tokens (and the access tokens made from them), so that
+# authentication loads only that role's profile with the user (programs/api/authentication.py).
+# Only a hint for loading: what a user may do is decided by the role stored in the database.
+ROLE_CLAIM = "role"
+
+
+class _RoleClaim(Token):
+    @classmethod
+    def for_user(cls, user):
+        token = super().for_user(user)
+        token[ROLE_CLAIM] = user.role
+        return token
+
+
+class RoleRefreshToken(RefreshToken, _RoleClaim):
+    """A refresh token naming the user's role. The claim is set below the blacklist's
+    for_user (method order: RefreshToken, BlacklistMixin, _RoleClaim, Token), so the token
+    recorded as outstanding, and given again to a parallel refresh, is the one handed out."""
+
+
 def _pair_for(user: User) -> tuple[RefreshToken, dict[str, str]]:
-    refresh = RefreshToken.for_user(user)
+    refresh = RoleRefreshToken.for_user(user)
     return refresh, {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 

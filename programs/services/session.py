@@ -6,13 +6,18 @@ a second record or count a session twice."""
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
+from django.db.models import Exists, Q
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +28,7 @@ from programs.models import (
     AttendanceRevision,
     AttendanceStatus,
     Claim,
+    Dose,
     LogStatus,
     Patient,
     Physiotherapist,
@@ -107,17 +113,26 @@ def _lock_deadline(log: SessionLog) -> datetime:
     return log.created_at + timedelta(days=settings.SESSION_LOG_EDITABLE_DAYS)
 
 
-def _resolve(
-    patient: Patient, data: dict[str, Any]
-) -> tuple[PlannedSession | None, Programme, dict]:
-    """Check what the body refers to belongs to this patient; return the planned session, the
-    programme and all of its prescriptions by id (one query, with phase and exercise).
-    Another patient's session is simply not found."""
-    planned = None
+@dataclass(frozen=True)
+class _Target:
+    """What a body refers to: its planned session (None for an extra session) and programme,
+    and whether the request's log id is taken already (by whichever patient)."""
+
+    planned: PlannedSession | None
+    programme: Programme
+    log_exists: bool
+
+
+def _target(patient: Patient, data: dict[str, Any], log_id: UUID) -> _Target:
+    """The planned session (with its programme), or for an extra session the running
+    programme, and whether ``log_id`` exists: one query. Another patient's session is simply
+    not found."""
+    taken = Exists(SessionLog.objects.filter(pk=log_id))
     if data.get("planned_session"):
         planned = (
             PlannedSession.objects.select_related("programme")
             .filter(pk=data["planned_session"], programme__patient=patient)
+            .annotate(log_exists=taken)
             .first()
         )
         if planned is None:
@@ -125,22 +140,58 @@ def _resolve(
                 _("Planned session not found."),
                 fields={"planned_session": (_("Planned session not found."), "not_found")},
             )
-        programme = planned.programme
-    else:
-        programme = Programme.objects.filter(patient=patient, status__in=RUNNING_STATUSES).first()
-        if programme is None:
-            raise ValidationFailed(
-                fields={
-                    "planned_session": (
-                        _("An extra session needs a running programme."),
-                        "no_running_programme",
-                    )
-                }
-            )
+        return _Target(planned=planned, programme=planned.programme, log_exists=planned.log_exists)
+    programme = (
+        Programme.objects.filter(patient=patient, status__in=RUNNING_STATUSES)
+        .annotate(log_exists=taken)
+        .first()
+    )
+    if programme is None:
+        raise ValidationFailed(
+            fields={
+                "planned_session": (
+                    _("An extra session needs a running programme."),
+                    "no_running_programme",
+                )
+            }
+        )
+    return _Target(planned=None, programme=programme, log_exists=programme.log_exists)
 
+
+def _prescriptions(
+    programme: Programme, planned: PlannedSession | None, items: list[dict]
+) -> dict[int, ProgrammeExercise]:
+    """The prescriptions a log needs, by id, in the programme's order: those listed and, for a
+    planned session, those of every phase holding its week (one query; none for an extra
+    session that lists no exercises). Only the columns a log row and its answer use."""
+    wanted = Q(pk__in=[item["programme_exercise"] for item in items])
+    if planned is not None:
+        wanted |= Q(phase__first_week__lte=planned.week, phase__last_week__gte=planned.week)
+    elif not items:
+        return {}
+    rows = (
+        ProgrammeExercise.objects.filter(wanted, phase__programme=programme)
+        .select_related("exercise", "phase")
+        .only(
+            *Dose.DOSE_FIELDS,
+            "phase__order",
+            "phase__first_week",
+            "phase__last_week",
+            "exercise__slug",
+            "exercise__name_nl",
+            "exercise__name_en",
+        )
+        .order_by("phase__order", "order")
+    )
+    return {row.pk: row for row in rows}
+
+
+def _check(target: _Target, data: dict[str, Any]) -> dict[int, ProgrammeExercise]:
+    """Check the body against what it refers to (its moment, its exercises); return the
+    prescriptions it needs (``_prescriptions``)."""
+    planned, programme = target.planned, target.programme
     performed_at = data["performed_at"]
-    now = timezone.now()
-    if performed_at > now + CLOCK_SKEW:
+    if performed_at > timezone.now() + CLOCK_SKEW:
         raise ValidationFailed(
             fields={"performed_at": (_("This lies in the future."), "in_the_future")}
         )
@@ -148,35 +199,30 @@ def _resolve(
         raise ValidationFailed(
             fields={"performed_at": (_("This lies before the programme started."), "too_early")}
         )
+    _require_session_day(planned, programme, data)
 
     items = data.get("exercises") or []
-    prescriptions = {
-        item.pk: item
-        for item in ProgrammeExercise.objects.filter(phase__programme=programme).select_related(
-            "exercise", "phase"
-        )
-    }
+    prescriptions = _prescriptions(programme, planned, items)
     # A log has one row per exercise (sessionlog_exercise_once): the week's own prescriptions
     # are written whether listed or not, so a listed prescription of the same exercise from
     # another phase (or two phases' versions of it in an extra session) has no row to go to.
-    covered = {
-        prescribed.exercise_id: pk for pk, prescribed in _due(planned, prescriptions).items()
-    }
+    due = _due(planned, prescriptions)
+    covered = {prescribed.exercise_id: pk for pk, prescribed in due.items()}
     fields = {}
     seen = set()
     for index, item in enumerate(items):
         item_id = item["programme_exercise"]
         name = f"exercises.{index}.programme_exercise"
-        if item_id not in prescriptions:
+        prescribed = prescriptions.get(item_id)
+        if prescribed is None:
             fields[name] = (_("Not an exercise of this programme."), "not_found")
         elif item_id in seen:
             fields[name] = (_("This exercise is listed twice."), "duplicate")
-        elif covered.setdefault(prescriptions[item_id].exercise_id, item_id) != item_id:
+        elif item_id not in due and prescribed.exercise_id in covered and planned is not None:
+            fields[name] = (_other_phase(prescribed, planned, covered), "other_phase")
+        elif covered.setdefault(prescribed.exercise_id, item_id) != item_id:
             fields[name] = (
-                _(
-                    "This exercise is already in this session with the dose of another phase: "
-                    "log it once, against this session's prescription."
-                ),
+                _("This exercise is already listed with the dose of another phase: log it once."),
                 "duplicate_exercise",
             )
         seen.add(item_id)
@@ -187,7 +233,56 @@ def _resolve(
         )
     if fields:
         raise ValidationFailed(fields=fields)
-    return planned, programme, prescriptions
+    return prescriptions
+
+
+def _other_phase(prescribed: ProgrammeExercise, planned: PlannedSession, covered: dict) -> str:
+    return _(
+        "This is the prescription of phase %(phase)s (weeks %(first)s-%(last)s), but this "
+        "session is in week %(week)s: log this exercise against that week's prescription "
+        "(%(due)s)."
+    ) % {
+        "phase": prescribed.phase.order,
+        "first": prescribed.phase.first_week,
+        "last": prescribed.phase.last_week,
+        "week": planned.week,
+        "due": covered[prescribed.exercise_id],
+    }
+
+
+def _require_session_day(
+    planned: PlannedSession | None, programme: Programme, data: dict[str, Any]
+) -> None:
+    """A planned session is done on its day or later: a completed or partial log performed
+    before the session's (local) day is refused, naming ``performed_at``. Where the app cannot
+    know better, the rule gives way:
+
+    - the day is the session's date where the patient was (the UTC offset the app sent) or in
+      the programme's time zone, whichever is reached first, and the app's clock may run
+      CLOCK_SKEW behind;
+    - a session changed after the moment given (moved by the physiotherapist, replanned after
+      a pause) may have been on that earlier day in the app that logged it offline;
+    - a skipped log may be made in advance: the patient says beforehand that it will not
+      happen (the physiotherapist sees it, and no reminder is sent for it)."""
+    if planned is None or data["status"] == LogStatus.SKIPPED:
+        return
+    performed_at = data["performed_at"]
+    latest = performed_at + CLOCK_SKEW
+    day = max(latest.date(), latest.astimezone(ZoneInfo(programme.time_zone)).date())
+    if day >= planned.local_date or planned.updated_at > performed_at:
+        return
+    raise ValidationFailed(
+        fields={
+            "performed_at": (
+                _(
+                    "This session is on %(date)s: it can be logged as done from that day on "
+                    "(or as skipped, in advance)."
+                )
+                % {"date": planned.local_date.isoformat()},
+                "before_session_day",
+            )
+        }
+    )
 
 
 def _due(planned: PlannedSession | None, prescriptions: dict) -> dict:
@@ -271,11 +366,24 @@ def _snapshot(log: SessionLog) -> dict[str, Any]:
     )
 
 
-def _already_logged() -> ConflictError:
+def _already_logged(patient_id: UUID, planned: PlannedSession | None) -> ConflictError:
+    """409 for a second log of a planned session, carrying the id of the log it has
+    (``existing_log``) so that the app can fetch that one and merge. The session was found
+    among this patient's own, so its log is theirs; looked up by patient too all the same,
+    so that no other patient's log id could ever come out here."""
+    existing = None
+    if planned is not None:
+        existing = (
+            SessionLog.objects.filter(planned_session=planned, patient_id=patient_id)
+            .values_list("pk", flat=True)
+            .first()
+        )
+    message = _("This session has already been logged.")
     return ConflictError(
-        _("This session has already been logged."),
+        message,
         code="session_already_logged",
-        fields={"planned_session": (_("This session has already been logged."), "duplicate")},
+        fields={"planned_session": (message, "duplicate")},
+        extra={"existing_log": str(existing)} if existing else None,
     )
 
 
@@ -287,8 +395,13 @@ def _session_cancelled() -> ConflictError:
     )
 
 
-@transaction.atomic
-def session_log_upsert(*, patient: Patient, log_id: UUID, data: dict[str, Any]) -> LogResult:
+def session_log_upsert(
+    *,
+    patient: Patient,
+    log_id: UUID,
+    data: dict[str, Any],
+    audit: Callable[[LogResult], object] | None = None,
+) -> LogResult:
     """Create or update the log ``log_id`` from the app (DOMAIN.md §3-4).
 
     - The same body again: nothing changes, the same record comes back ("unchanged").
@@ -297,49 +410,95 @@ def session_log_upsert(*, patient: Patient, log_id: UUID, data: dict[str, Any]) 
     - Another body: the log is updated and the previous body kept in its history, for
       SESSION_LOG_EDITABLE_DAYS after it was first received; then it is locked (409).
     - A log id or planned session of another patient: 404, never an overwrite.
+    - A second log of a planned session: 409 naming the log it has (``existing_log``).
 
     A replay is answered before the body is checked again: the same request retried after
-    the programme ended or an exercise was removed still returns the stored record. Otherwise
-    the primary key decides between creating and updating.
-    The log's rows written are on ``result.log.exercise_rows`` for the response."""
+    the programme ended or an exercise was removed still returns the stored record.
+    ``audit`` is called with the result inside the transaction (the API writes the access log
+    there, so that the entry commits with the write or not at all).
+    The log's rows come back on ``result.log.exercise_rows`` for the response, and its
+    programme on ``result.log.programme``: nothing needs to be read again."""
     body = _canonical(data)
     digest = _digest(body)
-    stored = SessionLog.objects.filter(pk=log_id).first()
-    if stored is not None:
-        if stored.patient_id != patient.pk:
-            raise NotFoundError(_("Session log not found."))
-        if _is_replay(stored, data, digest):
-            return LogResult(log=stored, outcome="unchanged")
-    resolved = _resolve(patient, data)
-    if stored is not None:
-        return _update(_locked(log_id), patient, data, body, digest, resolved)
-    planned, programme, prescriptions = resolved
+    with transaction.atomic():
+        result = _upsert(patient, log_id, data, body, digest)
+        if audit is not None:
+            audit(result)
+    return result
+
+
+def _upsert(
+    patient: Patient, log_id: UUID, data: dict[str, Any], body: dict, digest: str
+) -> LogResult:
+    try:
+        target = _target(patient, data, log_id)
+    except (NotFoundError, ValidationFailed):
+        # What the body refers to is gone (the programme ended, say): a replay still answers.
+        stored = _locked(log_id)
+        if stored is not None and (answer := _answer_stored(stored, patient, data, digest)):
+            return answer
+        raise
+    if target.log_exists and (stored := _locked(log_id)) is not None:
+        answer = _answer_stored(stored, patient, data, digest)
+        return answer or _update(stored, data, body, digest, target)
+    prescriptions = _check(target, data)
+    planned = target.planned
+    if planned is not None and planned.status == SessionStatus.CANCELLED:
+        raise _session_cancelled()
     log = SessionLog(
         id=log_id,
         patient=patient,
-        programme=programme,
+        programme=target.programme,
         planned_session=planned,
         performed_at=data["performed_at"],
         performed_offset_minutes=body["performed_offset_minutes"],
         body_hash=digest,
         **{field: body[field] for field in LOG_FIELDS},
     )
-    try:
-        with transaction.atomic():
-            log.save(force_insert=True)
-    except IntegrityError:
-        # This id was inserted meanwhile (a concurrent twin), or this planned session was
-        # logged under another id.
-        existing = _locked(log_id)
-        if existing is None:
-            raise _already_logged() from None
-        return _update(existing, patient, data, body, digest, resolved)
-    if planned is not None and planned.status == SessionStatus.CANCELLED:
-        raise _session_cancelled()  # rolls the insert back
+    if not _insert_new(log):
+        # Taken since we looked: by a concurrent twin of this request (committed by now, so
+        # this is its replay or update), or the planned session was logged under another id.
+        stored = _locked(log_id)
+        if stored is None:
+            raise _already_logged(patient.pk, planned)
+        answer = _answer_stored(stored, patient, data, digest)
+        return answer or _update(stored, data, body, digest, target)
     log.exercise_rows = _write_exercises(log, planned, data, prescriptions)
     sync_changes_record(patient_id=patient.pk, entity=SyncEntity.SESSION_LOG, ids=[log.pk])
     alerts_for_log(log=log)
     return LogResult(log=log, outcome="created")
+
+
+def _insert_new(log: SessionLog) -> bool:
+    """Insert ``log`` unless its id or its planned session is taken: INSERT ... ON CONFLICT DO
+    NOTHING (SQLite: INSERT OR IGNORE). True when it went in. A taken key does not abort the
+    transaction, so no savepoint is needed around the insert (two round trips fewer for every
+    new log); a concurrent insert of the same key is waited for, as with a plain INSERT.
+    (SQLite's INSERT OR IGNORE would skip a row breaking a CHECK constraint too; the input's
+    bounds, checked before, keep such a row from coming here.)"""
+    using = router.db_for_write(SessionLog)
+    query = InsertQuery(SessionLog, on_conflict=OnConflict.IGNORE)
+    query.insert_values([f for f in SessionLog._meta.concrete_fields if not f.generated], [log])
+    compiler = query.get_compiler(using=using)
+    with compiler.connection.cursor() as cursor:
+        for sql, params in compiler.as_sql():
+            cursor.execute(sql, params)
+        inserted = cursor.rowcount == 1
+    log._state.adding, log._state.db = False, using
+    return inserted
+
+
+def _answer_stored(
+    log: SessionLog, patient: Patient, data: dict[str, Any], digest: str
+) -> LogResult | None:
+    """The stored log ``log`` for this request: 404 when it is another patient's; the stored
+    record, unchanged, for a replay; None when the body changes it."""
+    if log.patient_id != patient.pk:
+        raise NotFoundError(_("Session log not found."))
+    if not _is_replay(log, data, digest):
+        return None
+    log.exercise_rows = list(log.exercises.select_related("exercise").order_by("id"))
+    return LogResult(log=log, outcome="unchanged")
 
 
 def _is_replay(log: SessionLog, data: dict[str, Any], digest: str) -> bool:
@@ -359,44 +518,40 @@ def _locked(log_id: UUID) -> SessionLog | None:
 
 
 def _update(
-    log: SessionLog | None,
-    patient: Patient,
-    data: dict[str, Any],
-    body: dict,
-    digest: str,
-    resolved,
+    log: SessionLog, data: dict[str, Any], body: dict, digest: str, target: _Target
 ) -> LogResult:
-    if log is None or log.patient_id != patient.pk:
-        raise NotFoundError(_("Session log not found."))
-    if _is_replay(log, data, digest):
-        return LogResult(log=log, outcome="unchanged")
+    """A changed body for the patient's own stored ``log`` (checked by the caller)."""
+    prescriptions = _check(target, data)
     if timezone.now() > _lock_deadline(log):
         raise ConflictError(
             _("This log is locked: a log can be changed for %(days)s days after it was made.")
             % {"days": settings.SESSION_LOG_EDITABLE_DAYS},
             code="log_locked",
         )
-    planned, programme, prescriptions = resolved
-    moved_to_cancelled = planned is not None and planned.pk != log.planned_session_id
-    if moved_to_cancelled and planned.status == SessionStatus.CANCELLED:
+    planned = target.planned
+    moved = planned is not None and planned.pk != log.planned_session_id
+    if moved and planned.status == SessionStatus.CANCELLED:
         raise _session_cancelled()
     SessionLogRevision.objects.create(log=log, revision=log.revision, body=_snapshot(log))
     log.planned_session = planned
-    log.programme = programme
+    log.programme = target.programme
     log.performed_at = data["performed_at"]
     log.performed_offset_minutes = body["performed_offset_minutes"]
     for field in LOG_FIELDS:
         setattr(log, field, body[field])
     log.body_hash = digest
     log.revision += 1
-    try:
-        with transaction.atomic():
-            log.save()
-    except IntegrityError as exc:
-        raise _already_logged() from exc
+    if moved:  # onto another planned session, which may have a log of its own
+        try:
+            with transaction.atomic():
+                log.save()
+        except IntegrityError:
+            raise _already_logged(log.patient_id, planned) from None
+    else:
+        log.save()
     log.exercises.all().delete()
     log.exercise_rows = _write_exercises(log, planned, data, prescriptions)
-    sync_changes_record(patient_id=patient.pk, entity=SyncEntity.SESSION_LOG, ids=[log.pk])
+    sync_changes_record(patient_id=log.patient_id, entity=SyncEntity.SESSION_LOG, ids=[log.pk])
     alerts_for_log(log=log)
     return LogResult(log=log, outcome="updated")
 

@@ -415,3 +415,33 @@ def test_progress_shows_the_weekly_pain_of_the_current_programme_only(world):
     assert [(p["week_start"], p["nrs"], p["baseline"]) for p in body["weekly_pain"]] == [
         ("2027-03-01", 4, 4)
     ]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"page": 2, "page_size": 3},
+        {"page": 1, "page_size": 4, "sort": "-name"},
+        {"page": 2, "page_size": 2, "filter": "mine"},
+    ],
+)
+def test_a_page_by_name_has_the_figures_of_the_whole_caseload(world, params):
+    """Ordered by name, only the page's patients are computed: the same rows, figures and
+    count as from the whole caseload."""
+    from programs.api.physio import CaseloadRowSerializer
+    from programs.selectors.monitoring import caseload, filter_and_sort
+
+    practice_with_patients(world.physio, 6)
+    practice_with_patients(world.other_physio, 2)  # another practice: never listed
+    body = world.client("physio").get("/api/v1/physio/caseload/", params).json()
+    whole = filter_and_sort(
+        caseload(physiotherapist=world.physio),
+        physiotherapist=world.physio,
+        filter_by=params.get("filter", "all"),
+        sort=params.get("sort", "name"),
+    )
+    start = (params["page"] - 1) * params["page_size"]
+    expected = CaseloadRowSerializer(whole[start : start + params["page_size"]], many=True).data
+    assert body["count"] == len(whole)
+    assert body["results"] == expected
+    assert len(body["results"]) == params["page_size"]

@@ -10,7 +10,14 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from programs.models import Attendance, SessionLog, SessionStatus
+from programs.models import (
+    AccessLogEntry,
+    Alert,
+    Attendance,
+    SessionLog,
+    SessionStatus,
+    SyncChange,
+)
 from programs.services.programme import programme_update_schedule, session_reschedule
 from programs.services.session import attendance_register, session_log_upsert
 from tests.access import check_access
@@ -210,6 +217,9 @@ class TestPut:
             )
         assert response.status_code == 400, response.json()
         assert list(response.json()["error"]["fields"]) == ["exercises.0.programme_exercise"]
+        (error,) = response.json()["error"]["fields"]["exercises.0.programme_exercise"]
+        assert error["code"] == "other_phase"  # not "duplicate_exercise": it names the problem
+        assert "week 1" in error["message"]
         assert not SessionLog.objects.exists()
 
     def test_another_patients_session_is_a_404(self, world, march):
@@ -248,6 +258,239 @@ class TestPut:
         assert other_view["count"] == 0
 
 
+class TestPutQueries:
+    """What one PUT costs, pinned (issue 15; 12 queries before): the user with the patient
+    (one query), then in one transaction (BEGIN/COMMIT; a savepoint inside a test's): what the
+    body refers to and whether the id is taken (one query), the prescriptions it needs, the
+    log (INSERT ... ON CONFLICT DO NOTHING: no savepoint), its rows, the sync change and the
+    access-log entry. Nothing is read again for the answer."""
+
+    def put(self, client, log_id, body):
+        return client.put(f"/api/v1/me/session-logs/{log_id}/", body, format="json")
+
+    @pytest.fixture
+    def client(self, world, march):
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            client = world.client("owner")
+            client.get("/api/v1/me/session-logs/")  # warm: the first request loads more
+            yield client
+
+    def test_a_new_log_of_a_planned_session(self, march, client, django_assert_num_queries):
+        body = log_body(
+            on(march, 2027, 3, 4),
+            status="partial",
+            exercises=[{"programme_exercise": prescription(march, "bridging"), "sets_done": 2}],
+        )
+        with django_assert_num_queries(9):
+            response = self.put(client, uuid.uuid4(), body)
+        assert response.status_code == 201
+        assert len(response.json()["exercises"]) == 7
+
+    def test_a_new_extra_session(self, march, client, django_assert_num_queries):
+        body = log_body(
+            on(march, 2027, 3, 4),
+            planned_session=None,
+            exercises=[{"programme_exercise": prescription(march, "bridging"), "sets_done": 2}],
+        )
+        with django_assert_num_queries(9):
+            response = self.put(client, uuid.uuid4(), body)
+        assert response.status_code == 201
+
+    def test_a_replay_reads_the_log_and_its_rows(self, march, client, django_assert_num_queries):
+        log_id, body = uuid.uuid4(), log_body(on(march, 2027, 3, 4))
+        created = self.put(client, log_id, body)
+        # user, BEGIN, target (the id is taken), the log locked, its rows, access log, COMMIT
+        with django_assert_num_queries(7):
+            replay = self.put(client, log_id, body)
+        assert (replay.status_code, replay.json()) == (200, created.json())
+
+    def test_an_update_keeps_the_previous_body(self, march, client, django_assert_num_queries):
+        log_id, body = uuid.uuid4(), log_body(on(march, 2027, 3, 4))
+        self.put(client, log_id, body)
+        # + the log locked, its rows for the history, the revision, the UPDATE, the old rows
+        # deleted; no savepoint unless the log moves to another planned session
+        with django_assert_num_queries(13):
+            response = self.put(client, log_id, {**body, "pain_next_morning": 2})
+        assert (response.status_code, response.json()["revision"]) == (200, 2)
+
+    def test_a_flare_raises_its_alert_and_an_open_alert_costs_one_question(
+        self, march, client, django_assert_num_queries
+    ):
+        flare = {"pain_before": 2, "pain_during_max": 8}
+        thursday, monday = on(march, 2027, 3, 4), on(march, 2027, 3, 1)
+        # + is an alert of this kind known, and the new alert (in a savepoint: two sessions
+        # of one patient may raise it at once)
+        with django_assert_num_queries(13):
+            first = self.put(client, uuid.uuid4(), log_body(thursday, **flare))
+        with django_assert_num_queries(10):
+            second = self.put(
+                client,
+                uuid.uuid4(),
+                log_body(monday, performed_at="2027-03-01T18:10:00+01:00", **flare),
+            )
+        assert (first.status_code, second.status_code) == (201, 201)
+        assert first.json()["pain_signals"] == second.json()["pain_signals"] == ["P1"]
+        assert Alert.objects.filter(kind="pain_during").count() == 1
+
+    @pytest.mark.postgres
+    def test_the_access_log_entry_commits_with_the_log_or_neither_does(self, march, client):
+        from django.db import IntegrityError
+        from django.db import connection as db
+
+        # PostgreSQL refuses the entry (the test's transaction rolls the constraint back).
+        with db.cursor() as cursor:
+            cursor.execute(
+                "ALTER TABLE programs_accesslogentry ADD CONSTRAINT test_refuse_entry "
+                "CHECK (resource <> 'session_log')"
+            )
+        with pytest.raises(IntegrityError):
+            self.put(client, uuid.uuid4(), log_body(on(march, 2027, 3, 4)))
+        assert not SessionLog.objects.exists()
+        assert not SyncChange.objects.filter(entity="session_log").exists()
+
+
+class TestSecondLogOfASession:
+    """A second log for a session that has one: 409 with the id of the log it has, so that
+    the app can fetch that one and merge; never another patient's id."""
+
+    def test_the_409_names_the_log_the_session_has(self, world, march):
+        session = on(march, 2027, 3, 4)
+        first, second = uuid.uuid4(), uuid.uuid4()
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            client = world.client("owner")
+            client.put(f"/api/v1/me/session-logs/{first}/", log_body(session), format="json")
+            response = client.put(
+                f"/api/v1/me/session-logs/{second}/", log_body(session, note="again"), format="json"
+            )
+            fetched = client.get(
+                f"/api/v1/me/session-logs/{response.json()['error']['existing_log']}/"
+            )
+        assert response.status_code == 409
+        error = response.json()["error"]
+        assert (error["code"], error["existing_log"]) == ("session_already_logged", str(first))
+        assert list(error["fields"]) == ["planned_session"]
+        assert fetched.status_code == 200 and fetched.json()["note"] == "Ging goed."
+        assert list(SessionLog.objects.values_list("pk", flat=True)) == [first]
+
+    def test_another_patient_gets_a_404_and_no_log_id(self, world, march):
+        session = on(march, 2027, 3, 4)
+        mine = uuid.uuid4()
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            world.client("owner").put(
+                f"/api/v1/me/session-logs/{mine}/", log_body(session), format="json"
+            )
+            response = world.client("other_patient").put(
+                f"/api/v1/me/session-logs/{uuid.uuid4()}/", log_body(session), format="json"
+            )
+        assert response.status_code == 404
+        assert "existing_log" not in response.json()["error"]
+        assert str(mine) not in response.content.decode()
+
+    def test_a_sync_item_gets_the_same_answer(self, world, march):
+        session = on(march, 2027, 3, 4)
+        first = log_body(session, id=str(uuid.uuid4()))
+        second = log_body(session, id=str(uuid.uuid4()), note="from the tablet")
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            response = world.client("owner").post(
+                "/api/v1/me/sync/", {"session_logs": [first, second]}, format="json"
+            )
+        results = response.json()["results"]
+        assert [(r["status"], r["outcome"]) for r in results] == [(201, "created"), (409, "error")]
+        assert results[1]["error"]["code"] == "session_already_logged"
+        assert results[1]["error"]["existing_log"] == first["id"]
+
+
+class TestLoggedBeforeItsDay:
+    """A planned session is done on its day or later (Thursday 4 March, 18:00 in Amsterdam);
+    a skipped one may be said in advance. Where the app cannot know better the rule gives
+    way: the patient's own time zone, a clock a little behind, a session moved meanwhile."""
+
+    def put(self, world, session, at, **overrides):
+        return world.client("owner").put(
+            f"/api/v1/me/session-logs/{uuid.uuid4()}/",
+            log_body(session, performed_at=at, **overrides),
+            format="json",
+        )
+
+    @pytest.mark.parametrize("status", ["completed", "partial"])
+    def test_done_the_day_before_is_a_400_naming_performed_at(self, world, march, status):
+        session = on(march, 2027, 3, 4)
+        exercises = [{"programme_exercise": prescription(march, "bridging"), "sets_done": 1}]
+        with time_machine.travel(ams(2027, 3, 3, 19, 0)):
+            response = self.put(
+                world, session, "2027-03-03T18:10:00+01:00", status=status, exercises=exercises
+            )
+        assert response.status_code == 400, response.json()
+        (error,) = response.json()["error"]["fields"]["performed_at"]
+        assert error["code"] == "before_session_day"
+        assert "2027-03-04" in error["message"]
+        assert not SessionLog.objects.exists()
+
+    def test_a_skipped_session_may_be_logged_in_advance(self, world, march):
+        session = on(march, 2027, 3, 4)
+        with time_machine.travel(ams(2027, 3, 2, 12, 0)):
+            response = self.put(
+                world, session, "2027-03-02T12:00:00+01:00", status="skipped", skip_reason="no_time"
+            )
+        assert response.status_code == 201, response.json()
+
+    def test_done_in_the_morning_of_its_day_is_accepted(self, world, march):
+        with time_machine.travel(ams(2027, 3, 4, 9, 0)):
+            response = self.put(world, on(march, 2027, 3, 4), "2027-03-04T08:00:00+01:00")
+        assert response.status_code == 201, response.json()
+
+    def test_the_day_where_the_patient_was_counts(self, world, march):
+        # 07:30 on Thursday in Tokyo is still Wednesday 23:30 in Amsterdam.
+        with time_machine.travel(ams(2027, 3, 3, 23, 45)):
+            response = self.put(world, on(march, 2027, 3, 4), "2027-03-04T07:30:00+09:00")
+        assert response.status_code == 201, response.json()
+
+    @pytest.mark.parametrize(("at", "expected"), [("23:55", 201), ("23:45", 400)])
+    def test_a_clock_up_to_ten_minutes_behind_is_given_way(self, world, march, at, expected):
+        with time_machine.travel(ams(2027, 3, 4, 0, 30)):
+            response = self.put(world, on(march, 2027, 3, 4), f"2027-03-03T{at}:00+01:00")
+        assert response.status_code == expected, response.json()
+
+    def test_a_session_moved_after_it_was_done_offline_is_accepted_and_stays_editable(
+        self, world, march
+    ):
+        session = on(march, 2027, 3, 4)
+        log_id = uuid.uuid4()
+        url = f"/api/v1/me/session-logs/{log_id}/"
+        # Done on Thursday morning, offline; at 10:00 the physiotherapist moves it to Friday.
+        with time_machine.travel(ams(2027, 3, 4, 10, 0), tick=False):
+            session_reschedule(
+                actor=world.physio.user,
+                session=session,
+                local_date=ams(2027, 3, 5).date(),
+                local_time=None,
+            )
+        body = log_body(session, performed_at="2027-03-04T09:00:00+01:00")
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            created = world.client("owner").put(url, body, format="json")
+        with time_machine.travel(ams(2027, 3, 5, 8, 0)):
+            updated = world.client("owner").put(
+                url, {**body, "pain_next_morning": 2}, format="json"
+            )
+        assert (created.status_code, updated.status_code) == (201, 200), updated.json()
+
+    def test_a_session_moved_before_it_was_done_counts_from_its_new_day(self, world, march):
+        session = on(march, 2027, 3, 4)
+        with time_machine.travel(ams(2027, 3, 2, 10, 0), tick=False):
+            session_reschedule(
+                actor=world.physio.user,
+                session=session,
+                local_date=ams(2027, 3, 5).date(),
+                local_time=None,
+            )
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            response = self.put(world, session, "2027-03-04T18:10:00+01:00")
+        assert response.status_code == 400, response.json()
+        assert response.json()["error"]["fields"]["performed_at"][0]["code"] == (
+            "before_session_day"
+        )
+
+
 class TestSync:
     def test_a_batch_saves_the_valid_items_and_reports_each(self, world, march):
         good = log_body(on(march, 2027, 3, 4), id=str(uuid.uuid4()))
@@ -275,9 +518,24 @@ class TestSync:
         assert list(results[3]["error"]["fields"]) == ["id"]
         assert SessionLog.objects.count() == 1
 
+    def test_each_saved_log_has_its_own_access_log_entry(self, world, march):
+        good = log_body(on(march, 2027, 3, 4), id=str(uuid.uuid4()))
+        bad = log_body(on(march, 2027, 3, 8), id=str(uuid.uuid4()), pain_before=42)
+        with time_machine.travel(ams(2027, 3, 9, 9, 0)):
+            client = world.client("owner")
+            client.post("/api/v1/me/sync/", {"session_logs": [good, bad]}, format="json")
+            client.post("/api/v1/me/sync/", {"session_logs": [good]}, format="json")  # replay
+        entries = AccessLogEntry.objects.filter(patient_id=world.owner.pk, resource="session_log")
+        assert sorted((e.action, e.object_id) for e in entries) == [
+            ("create", good["id"]),
+            ("update", good["id"]),
+        ]
+
     def test_an_item_that_is_not_an_object_is_that_items_error(self, world, march):
         good = log_body(on(march, 2027, 3, 4), id=str(uuid.uuid4()))
-        later = log_body(on(march, 2027, 3, 8), id=str(uuid.uuid4()))
+        later = log_body(
+            on(march, 2027, 3, 8), id=str(uuid.uuid4()), performed_at="2027-03-08T18:10:00+01:00"
+        )
         with time_machine.travel(ams(2027, 3, 9, 9, 0)):
             response = world.client("owner").post(
                 "/api/v1/me/sync/",
@@ -322,7 +580,9 @@ class TestSync:
                 }
             ],
         )
-        last = log_body(on(march, 2027, 3, 8), id=str(uuid.uuid4()))
+        last = log_body(
+            on(march, 2027, 3, 8), id=str(uuid.uuid4()), performed_at="2027-03-08T18:10:00+01:00"
+        )
         with time_machine.travel(ams(2027, 3, 9, 9, 0)):
             response = world.client("owner").post(
                 "/api/v1/me/sync/", {"session_logs": [first, poison, last]}, format="json"
@@ -362,7 +622,9 @@ class TestSync:
         on_their_session = log_body(
             their_session, id=str(uuid.uuid4()), planned_session=str(their_session.pk)
         )
-        mine = log_body(on(march, 2027, 3, 8), id=str(uuid.uuid4()))
+        mine = log_body(
+            on(march, 2027, 3, 8), id=str(uuid.uuid4()), performed_at="2027-03-08T18:10:00+01:00"
+        )
         with time_machine.travel(ams(2027, 3, 9, 9, 0)):
             response = world.client("owner").post(
                 "/api/v1/me/sync/",
@@ -969,3 +1231,64 @@ class TestQueryCounts:
             20,
         )
         assert one == many
+
+
+class TestLogAnswer:
+    """SessionLogSerializer writes its answer out for speed; it must be, key for key, what
+    DRF's walk over the declared fields (the schema) gives."""
+
+    def test_the_written_out_answer_is_what_the_declared_fields_give(self, world, march):
+        from django.utils import translation
+        from rest_framework import serializers
+
+        from programs.api.shared import SessionLogSerializer
+        from programs.models import SessionLogExercise
+        from programs.selectors.session import session_logs
+
+        thursday, monday = on(march, 2027, 3, 4), on(march, 2027, 3, 8)
+        written = []
+        with time_machine.travel(ams(2027, 3, 8, 19, 0)):
+            for data in (
+                {
+                    "planned_session": thursday.pk,
+                    "performed_at": datetime(2027, 3, 4, 22, 40, tzinfo=ZoneInfo("Asia/Kolkata")),
+                    "status": "partial",
+                    "exertion": 6,
+                    "pain_before": 2,
+                    "pain_during_max": 7,
+                    "pain_next_morning": 4,
+                    "note": "Zwaar.",
+                    "exercises": [
+                        {
+                            "programme_exercise": prescription(march, "bridging"),
+                            "sets_done": 1,
+                            "repetitions_done": 6,
+                            "load_done": "2 kg",
+                        }
+                    ],
+                },
+                {
+                    "planned_session": monday.pk,
+                    "performed_at": ams(2027, 3, 8, 8, 0),
+                    "status": "skipped",
+                    "skip_reason": "illness",
+                },
+                {
+                    "planned_session": None,
+                    "performed_at": ams(2027, 3, 6, 10, 0),
+                    "status": "completed",
+                },
+            ):
+                result = session_log_upsert(patient=world.owner, log_id=uuid.uuid4(), data=data)
+                written.append(result.log)  # as the PUT answers it: rows from the service
+        SessionLogExercise.objects.filter(log=written[0]).update(programme_exercise=None)
+        SessionLog.objects.filter(pk=written[1].pk).update(performed_offset_minutes=None)
+        stored = list(session_logs(patient=world.owner))
+        assert len(stored) == 3
+        for language in ("nl", "en"):
+            with translation.override(language):
+                for log in [*written, *stored]:
+                    serializer = SessionLogSerializer(log)
+                    declared = serializers.Serializer.to_representation(serializer, log)
+                    answer = serializer.data
+                    assert list(answer.items()) == list(declared.items())

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db import connection
+from django.utils import translation
 
 from programs.errors import ConflictError, NotFoundError, ValidationFailed
 from programs.models import SessionLog, SessionLogRevision
@@ -257,13 +258,36 @@ class TestUpsert:
             status="partial",
             exercises=[item(march, "bridging", 2), item(march, "sit-to-stand", 3, week=5)],
         )
-        with time_machine.travel(ams(2027, 3, 4, 19, 0)), pytest.raises(ValidationFailed) as caught:
+        with (
+            time_machine.travel(ams(2027, 3, 4, 19, 0)),
+            translation.override("en"),
+            pytest.raises(ValidationFailed) as caught,
+        ):
             session_log_upsert(patient=world.owner, log_id=uuid.uuid4(), data=data)
         assert list(caught.value.fields) == ["exercises.1.programme_exercise"]
-        assert caught.value.fields["exercises.1.programme_exercise"][0]["code"] == (
-            "duplicate_exercise"
-        )
+        (error,) = caught.value.fields["exercises.1.programme_exercise"]
+        # The real problem, not a duplicate: a prescription of another phase than the week's.
+        assert error["code"] == "other_phase"
+        phase_2 = march.phases.get(order=2)
+        assert f"phase 2 (weeks {phase_2.first_week}-{phase_2.last_week})" in error["message"]
+        assert "week 1" in error["message"]
+        assert str(item(march, "sit-to-stand", 1)["programme_exercise"]) in error["message"]
         assert not SessionLog.objects.exists()
+
+    def test_the_weeks_prescription_beside_another_phases_one_names_the_other_phase(
+        self, world, march
+    ):
+        session = session_on(march, ams(2027, 3, 4).date())
+        data = body(
+            session,
+            status="partial",
+            exercises=[item(march, "sit-to-stand", 3, week=5), item(march, "sit-to-stand", 2)],
+        )
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)), pytest.raises(ValidationFailed) as caught:
+            session_log_upsert(patient=world.owner, log_id=uuid.uuid4(), data=data)
+        assert {
+            name: [e["code"] for e in errors] for name, errors in caught.value.fields.items()
+        } == {"exercises.0.programme_exercise": ["other_phase"]}
 
     def test_an_extra_session_cannot_list_two_phases_doses_of_one_exercise(self, world, march):
         data = {
@@ -278,6 +302,9 @@ class TestUpsert:
         with time_machine.travel(ams(2027, 3, 6, 11, 0)), pytest.raises(ValidationFailed) as caught:
             session_log_upsert(patient=world.owner, log_id=uuid.uuid4(), data=data)
         assert list(caught.value.fields) == ["exercises.1.programme_exercise"]
+        assert caught.value.fields["exercises.1.programme_exercise"][0]["code"] == (
+            "duplicate_exercise"
+        )
         assert not SessionLog.objects.exists()
 
     def test_an_exercise_of_another_phase_not_due_this_week_is_kept_unprescribed(
@@ -297,11 +324,16 @@ class TestUpsert:
 
         session = session_on(march, ams(2027, 3, 11).date())
         with time_machine.travel(ams(2027, 3, 10, 19, 0), tick=False):
-            # logged early, before the pause (an honest app would not, but the data says so)
+            # skipped in advance, the day before the pause
             session_log_upsert(
                 patient=world.owner,
                 log_id=uuid.uuid4(),
-                data=body(session, performed_at=ams(2027, 3, 10, 18, 0)),
+                data=body(
+                    session,
+                    status="skipped",
+                    skip_reason="no_time",
+                    performed_at=ams(2027, 3, 10, 18, 0),
+                ),
             )
             programme_pause(actor=world.physio.user, programme=march)
         with time_machine.travel(ams(2027, 3, 17, 9, 0), tick=False):
