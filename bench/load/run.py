@@ -188,7 +188,9 @@ def server_time(access_log: Path) -> list[tuple[str, int, float, float]]:
     """(endpoint, requests, server seconds, mean ms) from the access log, costliest first."""
     totals: dict[str, list[float]] = {}
     for line in access_log.read_text().splitlines():
-        method, path, _status, ms = line.split(" ")
+        # The line's own fields come last, after the time, level, logger and process that
+        # the project's log formatter (backend/logconfig.py) puts before every message.
+        method, path, _status, ms = line.split(" ")[-4:]
         name = WEEK_SEGMENT.sub("/{week}", ID_SEGMENT.sub("/{id}", path))
         entry = totals.setdefault(f"{method} {name}", [0, 0.0])
         entry[0] += 1
