@@ -63,6 +63,16 @@ def submit_and_wait_for_page(browser: WebDriver, button: WebElement) -> None:
     wait_until(browser, lambda b: _stale(old))
 
 
+def search_and_wait_for_page(browser: WebDriver, field: WebElement, text: str) -> None:
+    """Type into a search field, press Enter and wait for the answer page."""
+    from selenium.webdriver.common.keys import Keys
+
+    old = browser.find_element(By.TAG_NAME, "main")
+    field.clear()
+    field.send_keys(text, Keys.ENTER)
+    wait_until(browser, lambda b: _stale(old))
+
+
 def mark_page(browser: WebDriver) -> None:
     """Mark the loaded page, to tell later that an answer was swapped in, not a new page."""
     browser.execute_script("window.__samePage = true;")

@@ -1,8 +1,8 @@
 """A physiotherapist's working day in a real browser (headless Chromium, as in
 tests/test_browser.py): sign in -> enrol a patient -> adjust a dose (saved in place by htmx)
--> register the attendance of today's supervised session. Steps are module-level helpers
-(tests/dashboard/browser.py), so that further journeys (read a log, print the report,
-search the caseload) can be added alike."""
+-> register the attendance of today's supervised session -> (the patient logs it from the
+app) -> search the caseload -> read the log, planned beside done -> print the progress
+report. Steps are module-level helpers (tests/dashboard/browser.py)."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -11,13 +11,14 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from programs.models import Attendance, ChangeKind, Programme, ProgrammeChange
+from programs.models import Attendance, ChangeKind, Programme, ProgrammeChange, User
 from tests.dashboard.browser import (
     NEEDS_CHROMIUM,
     choose,
     follow_header_link,
     login,
     mark_page,
+    search_and_wait_for_page,
     set_value,
     still_same_page,
     submit_and_wait_for_page,
@@ -41,12 +42,24 @@ def enrol_in_the_browser(browser, patient, *, start, weekdays, supervised, at):
     submit_and_wait_for_page(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
 
 
-def test_enrol_adjust_a_dose_register_attendance(world, live_server, browser, settings):
+def test_enrol_adjust_a_dose_register_attendance_read_the_log_print_the_report(
+    world, live_server, browser, settings
+):
+    import base64
+    import re
+    import uuid
+
     from selenium.webdriver.common.by import By
+
+    from tests.conftest import client_for
 
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
     patient = world.other_patient
+    # Names the search can tell apart: "leeuw" finds one of the practice's two patients.
+    User.objects.filter(pk=patient.user_id).update(first_name="Gerda", last_name="van Leeuwen")
+    User.objects.filter(pk=world.owner.user_id).update(first_name="Henk", last_name="Bos")
+    patient.user.refresh_from_db()
     today = timezone.localdate()
     weekdays = {str(today.weekday()), str((today.weekday() + 3) % 7)}
 
@@ -100,6 +113,47 @@ def test_enrol_adjust_a_dose_register_attendance(world, live_server, browser, se
     attendance = Attendance.objects.get(planned_session=session)
     assert (attendance.status, attendance.therapist) == ("attended", world.physio)
     browser.save_screenshot(str(Path(django_settings.VAR_DIR) / "browser-today.png"))
+
+    # Meanwhile the patient logs the session from the app: the adjusted exercise one set
+    # short of its new dose, and a note.
+    answer = client_for(patient.user).put(
+        f"/api/v1/me/session-logs/{uuid.uuid4()}/",
+        {
+            "planned_session": str(session.pk),
+            "performed_at": session.scheduled_at.isoformat(),
+            "status": "partial",
+            "pain_before": 2,
+            "pain_during_max": 4,
+            "note": "Knee felt stiff at the end.",
+            "exercises": [{"programme_exercise": item.pk, "sets_done": item.sets - 1}],
+        },
+        format="json",
+    )
+    assert answer.status_code == 201, answer.content
+
+    # Search the caseload by (part of) the name, open the patient, read that log.
+    follow_header_link(browser, "Caseload")
+    search_and_wait_for_page(browser, browser.find_element(By.ID, "caseload-q"), "LEEUW")
+    links = browser.find_elements(By.CSS_SELECTOR, "#caseload a.patient-link")
+    assert [link.text for link in links] == [str(patient)]
+    submit_and_wait_for_page(browser, browser.find_element(By.LINK_TEXT, str(patient)))
+    log = browser.find_element(By.CSS_SELECTOR, "#logs tbody.log")
+    assert "Knee felt stiff at the end." in log.text
+    details = log.find_element(By.CSS_SELECTOR, "details")
+    details.find_element(By.TAG_NAME, "summary").click()
+    rows = details.find_elements(By.CSS_SELECTOR, "table.planned-done > tbody > tr")
+    adjusted = next(row for row in rows if item.exercise.name_en in row.text)
+    assert f"sets {item.sets - 1}/{item.sets}" in adjusted.text, adjusted.text
+    assert adjusted.find_elements(By.CSS_SELECTOR, ".pair.low")  # short of the dose
+
+    # The progress report for the GP, printed to PDF by the browser.
+    submit_and_wait_for_page(browser, browser.find_element(By.LINK_TEXT, "Progress report"))
+    report = browser.find_element(By.CSS_SELECTOR, "article.report")
+    assert str(patient) in report.text and world.physio.agb_code in report.text
+    pdf = base64.b64decode(browser.print_page())
+    assert pdf.startswith(b"%PDF-")
+    assert int(max(re.findall(rb"/Count (\d+)", pdf), key=int)) >= 1
+    (Path(django_settings.VAR_DIR) / "browser-workday-report.pdf").write_bytes(pdf)
 
 
 def test_move_a_session_add_and_remove_an_exercise_in_place(world, live_server, browser, settings):
