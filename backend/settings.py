@@ -333,17 +333,17 @@ SIMPLE_JWT = {
 # replaced it, so that parallel refreshes from the app (PITFALLS.md) do not log the patient out.
 JWT_REFRESH_REUSE_GRACE = timedelta(seconds=env.int("JWT_REFRESH_REUSE_GRACE_SECONDS", default=30))
 
-# --- Domain settings (DOMAIN.md) -----------------------------------------------------------------
+# --- Domain settings (docs/domain.md) -------------------------------------------------------------
 
 # A session log can be changed this many days after it was first received, then it is locked.
 SESSION_LOG_EDITABLE_DAYS = env.int("SESSION_LOG_EDITABLE_DAYS", default=7)
-# DOMAIN.md §4: "adherent" means this share of due sessions done, or more.
+# docs/domain.md §4: "adherent" means this share of due sessions done, or more.
 ADHERENCE_THRESHOLD = env.float("ADHERENCE_THRESHOLD", default=0.8)
-# DOMAIN.md §3 (Thomeé 1997): pain during exercise above this is a flare signal (P1) ...
+# docs/domain.md §3 (Thomeé 1997): pain during exercise above this is a flare signal (P1) ...
 PAIN_DURING_ACCEPTABLE_MAX = env.int("PAIN_DURING_ACCEPTABLE_MAX", default=5)
 # ... and weekly pain this much above baseline is one too (P3).
 PAIN_WEEKLY_RISE_SIGNAL = env.int("PAIN_WEEKLY_RISE_SIGNAL", default=2)
-# DOMAIN.md §2, clinically important change: NRS pain 2 points or 30% (Farrar 2001; Salaffi
+# docs/domain.md §2, clinically important change: NRS pain 2 points or 30% (Farrar 2001; Salaffi
 # 2004), Oxford Hip Score 5 (Beard 2015), HOOS subscales 10 and PSFS 2 (both *verify*). The
 # performance tests have no default; add one here (as JSON in the environment) to flag them.
 CLINICALLY_IMPORTANT_CHANGE = env.json(
@@ -355,7 +355,7 @@ CLINICALLY_IMPORTANT_CHANGE = env.json(
         "psfs": {"points": 2},
     },
 )
-# DOMAIN.md §5 R8: codes on a claim, kept as data. CSI 012: the first 12 treatments for
+# docs/domain.md §5 R8: codes on a claim, kept as data. CSI 012: the first 12 treatments for
 # osteoarthritis of hip or knee; 009: beyond them. Vektis diagnosis codes 6223 hip, 7023 knee.
 REIMBURSEMENT_CODES = env.json(
     "REIMBURSEMENT_CODES",

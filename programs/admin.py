@@ -26,7 +26,7 @@ from programs.services.audit import access_log_record
 
 class ListAccessLogMixin:
     """A list page shows patient data too (names, dates of birth, programmes): the patients on
-    the page that was shown are written to the access log (DOMAIN.md §6, NEN 7513), as the
+    the page that was shown are written to the access log (docs/domain.md §6, NEN 7513), as the
     API's lists do."""
 
     def patients_listed(self, rows) -> list:

@@ -1,5 +1,5 @@
 """The Dutch basic-insurance rule for exercise therapy in hip and knee osteoarthritis
-(DOMAIN.md §5), as pure functions: no Django, no database. Each rule lives in one well-named
+(docs/domain.md §5), as pure functions: no Django, no database. Each rule lives in one well-named
 place with its id in the docstring; services feed them the registrations they read in bulk.
 
 Terms: a *registration* is what the physiotherapist recorded for a supervised session

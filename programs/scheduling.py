@@ -116,7 +116,7 @@ def reslot(
     return slots
 
 
-# --- When questionnaires are due (DOMAIN.md §2: baseline before week 1, week 6, week 12, and
+# --- When questionnaires are due (docs/domain.md §2: baseline before week 1, week 6, week 12, and
 # 6 and 12 months after the programme ends). The window around each is a product choice:
 # (timepoint, anchor, days before the anchor, days after the anchor).
 QUESTIONNAIRE_WINDOWS = (

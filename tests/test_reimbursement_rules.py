@@ -1,4 +1,4 @@
-"""The 12-treatment rule (DOMAIN.md §5, R1-R9) as pure functions, at its edges."""
+"""The 12-treatment rule (docs/domain.md §5, R1-R9) as pure functions, at its edges."""
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta

@@ -88,7 +88,7 @@ class Patient(AppUser):
 
     def log_body(self) -> dict:
         """A log of the oldest open planned session, else of an extra session; a pain flare
-        (during above 5, DOMAIN.md §3 P1) now and then."""
+        (during above 5, docs/domain.md §3 P1) now and then."""
         body = {
             "planned_session": None,
             "performed_at": now_local().isoformat(timespec="seconds"),

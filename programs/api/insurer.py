@@ -1,6 +1,6 @@
 """The insurer's API (`/api/v1/insurer/...`): the 12-treatment check for its own members only,
 and nothing clinical: member, dates, practice and therapist codes, attendance, the verdict and
-its reason (DOMAIN.md §5-6). Every read is in the access log."""
+its reason (docs/domain.md §5-6). Every read is in the access log."""
 
 import csv
 import re

@@ -473,7 +473,7 @@ class MyAdherenceView(APIView):
 
     @extend_schema(
         tags=["patient"],
-        summary="My adherence: overall and per programme week (DOMAIN.md §4)",
+        summary="My adherence: overall and per programme week (docs/domain.md §4)",
         description=(
             "Of the running programme or, when none runs, of the most recent one (completed or "
             "ended). 404 `no_programme` when there has never been one."
@@ -629,8 +629,8 @@ class MyQuestionnaireResponseView(APIView):
         summary="Store a questionnaire (idempotent by the app's UUID)",
         description=(
             "Answers are kept per item code with the instrument version and scored at once "
-            "(DOMAIN.md §2). An unknown item or an answer out of range is a 400 naming the item "
-            "(`answers.P11`). A response outside its timepoint's window is kept, with "
+            "(docs/domain.md §2). An unknown item or an answer out of range is a 400 naming "
+            "the item (`answers.P11`). A response outside its timepoint's window is kept, with "
             "`in_window: false`."
         ),
         request=QuestionnaireInputSerializer,

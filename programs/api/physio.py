@@ -720,7 +720,7 @@ class ProgrammeAdherenceView(APIView):
 
     @extend_schema(
         tags=TAGS,
-        summary="Adherence of a programme: overall and per week (DOMAIN.md §4)",
+        summary="Adherence of a programme: overall and per week (docs/domain.md §4)",
         responses={200: AdherenceSerializer},
     )
     def get(self, request, programme_id):

@@ -222,7 +222,7 @@ class SessionSerializer(serializers.Serializer):
         "`skipped` (the patient said why); `missed` (a home session not logged by the end of "
         "its day, or a no-show); `awaiting_attendance` (a supervised session whose day has "
         "passed, not yet registered by the physiotherapist); `on_hold` (programme paused); "
-        "`cancelled` (also by the practice; never due). DOMAIN.md §4."
+        "`cancelled` (also by the practice; never due). docs/domain.md §4."
     )
     status_label = serializers.SerializerMethodField(
         help_text="`status` in words, in the language of the answer."
@@ -592,7 +592,7 @@ class SessionLogSerializer(serializers.Serializer):
     editable_until = serializers.SerializerMethodField()
     pain_signals = serializers.SerializerMethodField(
         help_text="Flare signals of this session: P1 (pain during above 5), P2 (not back to "
-        "the level before by the next morning). DOMAIN.md §3."
+        "the level before by the next morning). docs/domain.md §3."
     )
     exercises = serializers.SerializerMethodField()
 
@@ -708,7 +708,7 @@ class WeeklyPainPointSerializer(serializers.Serializer):
     baseline = serializers.IntegerField(allow_null=True)
     change = serializers.FloatField(allow_null=True)
     important = serializers.BooleanField(allow_null=True)
-    p3_signal = serializers.BooleanField(help_text="2 or more above baseline (DOMAIN.md §3).")
+    p3_signal = serializers.BooleanField(help_text="2 or more above baseline (docs/domain.md §3).")
 
 
 class OutcomesSerializer(serializers.Serializer):

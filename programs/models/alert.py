@@ -1,4 +1,4 @@
-"""Alerts for the physiotherapist: pain flares (DOMAIN.md §3 P1-P3), dropping out, and a score
+"""Alerts for the physiotherapist: pain flares (docs/domain.md §3 P1-P3), dropping out, and a score
 that declines by the clinically important difference. The physiotherapist acknowledges and
 resolves them. Two keys in the database keep them from coming back:
 

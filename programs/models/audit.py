@@ -1,4 +1,4 @@
-"""The access log (NEN 7513, DOMAIN.md §6): who read or changed which patient's data, when and
+"""The access log (NEN 7513, docs/domain.md §6): who read or changed which patient's data, when and
 from where. Append-only: the application offers no way to change or delete an entry, and on
 PostgreSQL a trigger refuses UPDATE and DELETE as well (migration 0002)."""
 

@@ -1,4 +1,4 @@
-"""The exercise catalogue and programme templates (DOMAIN.md §1). Edited in the admin; a
+"""The exercise catalogue and programme templates (docs/domain.md §1). Edited in the admin; a
 patient's programme is a copy (models/programme.py), so template edits never change it."""
 
 from django.core.validators import MaxValueValidator, MinValueValidator

@@ -1,4 +1,4 @@
-"""Pain and function outcomes (DOMAIN.md §2): weekly pain, questionnaire responses stored per
+"""Pain and function outcomes (docs/domain.md §2): weekly pain, questionnaire responses stored per
 item code with the instrument version, the physiotherapist's performance tests, and the scores
 computed from them (one row per measure, for series and change against baseline)."""
 

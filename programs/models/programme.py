@@ -1,5 +1,5 @@
 """A patient's programme: a copy of a template with its own phases, exercises and doses, and
-the planned sessions at the patient's local time (DOMAIN.md §1)."""
+the planned sessions at the patient's local time (docs/domain.md §1)."""
 
 import uuid
 

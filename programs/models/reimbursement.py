@@ -1,4 +1,4 @@
-"""Reimbursement (DOMAIN.md §5): the therapist's indications and the insurer's claim lines.
+"""Reimbursement (docs/domain.md §5): the therapist's indications and the insurer's claim lines.
 Which treatments are covered is not stored: it is computed from the attendance registrations
 by programs/reimbursement.py whenever asked, so it is always consistent with them."""
 

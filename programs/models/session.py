@@ -190,7 +190,7 @@ class TreatmentLocation(models.TextChoices):
 
 class Attendance(TimestampedModel):
     """The physiotherapist's record of a supervised session: the treatment an insurer pays for
-    (DOMAIN.md §5, R1) when attended."""
+    (docs/domain.md §5, R1) when attended."""
 
     # Empty for a treatment outside the plan (an extra one, or a second one on a day).
     planned_session = models.OneToOneField(

@@ -1,4 +1,4 @@
-"""Scoring of the outcome measures (DOMAIN.md §2): pure functions, standard library only.
+"""Scoring of the outcome measures (docs/domain.md §2): pure functions, standard library only.
 
 Nothing here imports Django, so the rules can be tested and reused without a database; the
 clinically important thresholds are passed in by the caller from the settings."""

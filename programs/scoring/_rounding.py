@@ -1,4 +1,4 @@
-"""Rounding for every reported score: half away from zero (DOMAIN.md §2 scores are shown to one
+"""Rounding for every reported score: half away from zero (docs/domain.md §2 scores are shown to one
 decimal, walking speed to two).
 
 Python's ``round`` rounds half to even ("banker's rounding": ``round(81.25, 1) == 81.2``), which

@@ -1,4 +1,4 @@
-"""Change against baseline and whether it is clinically important (DOMAIN.md §2).
+"""Change against baseline and whether it is clinically important (docs/domain.md §2).
 
 The default thresholds (NRS pain 2 points or 30%, Oxford 5, HOOS 10, PSFS 2) are settings of
 the application, partly marked *(verify)*; they are arguments here, never constants."""
@@ -40,7 +40,7 @@ def change_against_baseline(
     mcid_percent: float | None = None,
 ) -> ChangeResult:
     """Compare ``value`` with ``baseline`` for ``measure`` (a key of HIGHER_IS_BETTER),
-    DOMAIN.md §2 "Clinically important change".
+    docs/domain.md §2 "Clinically important change".
 
     The change is important when its absolute size, improvement or worsening, is at least
     ``mcid_points``, or, when ``mcid_percent`` is given (NRS pain: 2 points OR 30%), at least

@@ -1,4 +1,4 @@
-"""The one error type of the scoring functions (DOMAIN.md §2).
+"""The one error type of the scoring functions (docs/domain.md §2).
 
 It subclasses ValueError so that code outside the app can treat it as bad input; the service
 layer translates it into an ``ApplicationError`` using the stable ``code`` and the ``item``."""

@@ -1,4 +1,5 @@
-"""HOOS, the Hip disability and Osteoarthritis Outcome Score (DOMAIN.md §2; HOOS user guide 2013).
+"""HOOS, the Hip disability and Osteoarthritis Outcome Score (docs/domain.md §2; HOOS user
+guide 2013).
 
 40 items answered 0 (none) to 4 (extreme) in five subscales, each scored on its own:
 100 - (mean of the answered items x 25), so 100 means no problems and 0 extreme problems."""
@@ -23,7 +24,7 @@ HOOS_SUBSCALES: dict[str, tuple[str, ...]] = {
     "qol": _codes("Q", 4),
 }
 
-# At least half of each subscale's items, rounded up (DOMAIN.md §2 lists these numbers).
+# At least half of each subscale's items, rounded up (docs/domain.md §2 lists these numbers).
 HOOS_MIN_ANSWERED: dict[str, int] = {
     "pain": 5,
     "symptoms": 3,
@@ -37,12 +38,12 @@ HOOS_ANSWER_MAX = 4
 
 
 def hoos_item_codes() -> tuple[str, ...]:
-    """All 40 HOOS item codes, subscale by subscale in the order of DOMAIN.md §2."""
+    """All 40 HOOS item codes, subscale by subscale in the order of docs/domain.md §2."""
     return tuple(code for codes in HOOS_SUBSCALES.values() for code in codes)
 
 
 def score_hoos(answers: Mapping[str, int | None]) -> dict[str, float | None]:
-    """The five HOOS subscale scores (DOMAIN.md §2), keyed like ``HOOS_SUBSCALES``.
+    """The five HOOS subscale scores (docs/domain.md §2), keyed like ``HOOS_SUBSCALES``.
 
     Each subscale is 100 - (mean of its answered items x 25), rounded to one decimal half away
     from zero. A subscale with fewer answered items than ``HOOS_MIN_ANSWERED`` is None: an
@@ -60,7 +61,7 @@ def score_hoos(answers: Mapping[str, int | None]) -> dict[str, float | None]:
 
 def resolve_double_tick(values: Sequence[int]) -> int:
     """The answer to record when a HOOS item has more than one box ticked: the worse one, which
-    for HOOS is the higher number (DOMAIN.md §2, HOOS user guide 2013: "take the worse").
+    for HOOS is the higher number (docs/domain.md §2, HOOS user guide 2013: "take the worse").
 
     This is a data-entry rule, applied before ``score_hoos``. Raises ScoringError when
     ``values`` is empty or holds anything but ints 0-4."""

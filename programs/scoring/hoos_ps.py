@@ -1,4 +1,4 @@
-"""HOOS-PS, the HOOS Physical Function Short form (DOMAIN.md §2): 5 items 0-4 (stairs down,
+"""HOOS-PS, the HOOS Physical Function Short form (docs/domain.md §2): 5 items 0-4 (stairs down,
 bath/shower, sitting, running, twisting), raw sum 0-20 converted by the published Rasch table.
 
 Direction: the table here gives 100 = no difficulty, like the HOOS subscales. The other
@@ -10,7 +10,7 @@ from programs.scoring._answers import answered_items
 
 HOOS_PS_ITEMS: tuple[str, ...] = ("PS1", "PS2", "PS3", "PS4", "PS5")
 
-# Indexed by the raw sum 0..20 (DOMAIN.md §2).
+# Indexed by the raw sum 0..20 (docs/domain.md §2).
 HOOS_PS_RASCH_TABLE: tuple[float, ...] = (
     100.0,
     95.4,
@@ -39,7 +39,7 @@ _KNOWN_CODES = frozenset(HOOS_PS_ITEMS)
 
 
 def score_hoos_ps(answers: Mapping[str, int | None]) -> float | None:
-    """The HOOS-PS score 0-100, 100 = no difficulty (DOMAIN.md §2): the Rasch table value of
+    """The HOOS-PS score 0-100, 100 = no difficulty (docs/domain.md §2): the Rasch table value of
     the raw sum of the 5 items. All 5 items are needed; with any missing (absent or None) the
     score is None, because the table is defined only for complete raw sums. Raises ScoringError
     for an unknown item code or an answer that is not an int 0-4 (a bool is not an answer)."""

@@ -1,4 +1,4 @@
-"""The Oxford Hip Score (DOMAIN.md §2): 12 items 0-4 where 4 is best, summed to 0-48.
+"""The Oxford Hip Score (docs/domain.md §2): 12 items 0-4 where 4 is best, summed to 0-48.
 
 The item texts are licensed; this module knows the items only by code (OHS1..OHS12)."""
 
@@ -10,7 +10,7 @@ from programs.scoring._rounding import round1
 
 OXFORD_ITEMS: tuple[str, ...] = tuple(f"OHS{number}" for number in range(1, 13))
 
-# DOMAIN.md §2 marks this threshold *(verify)*: it is kept here, named, so that a correction is
+# docs/domain.md §2 marks this threshold *(verify)*: it is kept here, named, so that a correction is
 # a one-line change. With more missing items than this the questionnaire has no score.
 OXFORD_MAX_MISSING = 2
 
@@ -18,7 +18,7 @@ _KNOWN_CODES = frozenset(OXFORD_ITEMS)
 
 
 def score_oxford(answers: Mapping[str, int | None]) -> float | None:
-    """The Oxford Hip Score 0-48, higher is better (DOMAIN.md §2).
+    """The Oxford Hip Score 0-48, higher is better (docs/domain.md §2).
 
     With all 12 items answered: their sum. With 1 to ``OXFORD_MAX_MISSING`` items missing each
     missing item is replaced by the mean of the person's answered items, which makes the score

@@ -1,4 +1,4 @@
-"""The pain-monitoring model (Thomeé 1997; DOMAIN.md §3), as pure functions.
+"""The pain-monitoring model (Thomeé 1997; docs/domain.md §3), as pure functions.
 
 Exercise may hurt, within limits. A flare signal alerts the physiotherapist, who may lower
 the dose; it never discards the patient's data."""
@@ -15,7 +15,7 @@ def session_pain_signals(
     pain_next_morning: int | None,
     during_acceptable_max: int = 5,
 ) -> list[str]:
-    """P1 and P2 for one session (DOMAIN.md §3): pain during up to ``during_acceptable_max``
+    """P1 and P2 for one session (docs/domain.md §3): pain during up to ``during_acceptable_max``
     (5) is acceptable, above it is a signal; pain the next morning must be back at the level
     before the session, higher is a signal. Missing values give no signal."""
     signals = []
@@ -28,7 +28,7 @@ def session_pain_signals(
 
 
 def weekly_pain_signal(*, baseline: int | None, weekly: int | None, rise: int = 2) -> bool:
-    """P3 (DOMAIN.md §3): pain should not increase from week to week; a weekly NRS ``rise``
+    """P3 (docs/domain.md §3): pain should not increase from week to week; a weekly NRS ``rise``
     (2) or more above the baseline is a signal."""
     if baseline is None or weekly is None:
         return False

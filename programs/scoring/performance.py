@@ -1,4 +1,4 @@
-"""Performance tests and the direction of every measure (DOMAIN.md §2)."""
+"""Performance tests and the direction of every measure (docs/domain.md §2)."""
 
 import math
 from fractions import Fraction
@@ -33,7 +33,7 @@ WALK_TEST_METRES = 40.0
 
 
 def walk_speed_m_per_s(seconds: float, metres: float = WALK_TEST_METRES) -> float:
-    """Speed in the 40 m fast-paced walk test (DOMAIN.md §2: 4 x 10 m): metres / seconds in
+    """Speed in the 40 m fast-paced walk test (docs/domain.md §2: 4 x 10 m): metres / seconds in
     m/s, rounded to two decimals half away from zero. Raises ScoringError when ``seconds`` or
     ``metres`` is not a finite number above zero."""
     _check_positive("seconds", seconds)

@@ -1,4 +1,4 @@
-"""Patient-specific activity scales (DOMAIN.md §2): the PSFS and the Dutch PSK.
+"""Patient-specific activity scales (docs/domain.md §2): the PSFS and the Dutch PSK.
 
 In both the patient names their own activities and rates each 0-10; the score is the mean of the
 ratings. They differ in direction, so a stored score must say which form it came from:
@@ -23,7 +23,7 @@ MAX_ACTIVITIES = 5
 
 
 def score_psfs(ratings: Sequence[int]) -> float:
-    """The PSFS score (DOMAIN.md §2): the mean of 1-5 activity ratings 0-10, where 10 means
+    """The PSFS score (docs/domain.md §2): the mean of 1-5 activity ratings 0-10, where 10 means
     able to do the activity as before; higher is better. Rounded to one decimal, half away
     from zero. Raises ScoringError for no or more than 5 activities, or a rating that is not
     an int 0-10 (``item`` "activity_1" for the first rating)."""
@@ -31,7 +31,7 @@ def score_psfs(ratings: Sequence[int]) -> float:
 
 
 def score_psk(ratings: Sequence[int]) -> float:
-    """The PSK score (DOMAIN.md §2): the mean of 3-5 activity ratings 0-10 of hinder, rounded
+    """The PSK score (docs/domain.md §2): the mean of 3-5 activity ratings 0-10 of hinder, rounded
     to one decimal half away from zero. The direction is the opposite of the PSFS: 0 is no
     hinder and 10 the most, so higher is WORSE. Raises ScoringError for fewer than 3 or more
     than 5 activities, or a rating that is not an int 0-10 (``item`` "activity_1" first)."""

@@ -1,4 +1,4 @@
-"""Adherence (DOMAIN.md §4), computed by the database: one grouped query, no loop over logs.
+"""Adherence (docs/domain.md §4), computed by the database: one grouped query, no loop over logs.
 
 - Due: planned sessions whose time has come, not cancelled and not on hold (a paused programme
   has nothing due; sessions the practice cancelled do not count).

@@ -257,7 +257,7 @@ def filter_and_sort(
 
 def session_pain(*, programme: Programme) -> list[dict]:
     """Pain around each logged session: before, highest during, the next morning, and the
-    signals (DOMAIN.md §3)."""
+    signals (docs/domain.md §3)."""
     rows = []
     for log in (
         SessionLog.objects.filter(programme=programme)
@@ -459,7 +459,7 @@ def session_pain_summary(rows: list[dict]) -> dict:
 
 def weekly_pain_summary(series: list[dict]) -> dict | None:
     """The weekly NRS first against last (rows of weekly_pain_series): the change and whether
-    it is clinically important (DOMAIN.md §2: 2 points or 30%)."""
+    it is clinically important (docs/domain.md §2: 2 points or 30%)."""
     if not series:
         return None
     return {"first": series[0], "last": series[-1] if len(series) > 1 else None}

@@ -23,7 +23,7 @@ from programs.scheduling import Window, questionnaire_windows
 from programs.scoring import change_against_baseline
 from programs.scoring.pain import weekly_pain_signal
 
-# DOMAIN.md §2: at baseline, week 6, week 12 and 6 and 12 months after: HOOS, Oxford, PSFS.
+# docs/domain.md §2: at baseline, week 6, week 12 and 6 and 12 months after: HOOS, Oxford, PSFS.
 SCHEDULED_INSTRUMENTS = (Instrument.HOOS, Instrument.OXFORD, Instrument.PSFS)
 
 
@@ -91,7 +91,7 @@ def scores_with_change(*, patient: Patient, programme: Programme | None = None) 
     """Every score, oldest first, with its change against the baseline of that measure in the
     same programme (the first score at timepoint baseline: a second programme has its own
     baseline) and whether it reaches the clinically important difference
-    (settings.CLINICALLY_IMPORTANT_CHANGE, defaults from DOMAIN.md §2). A measure without a
+    (settings.CLINICALLY_IMPORTANT_CHANGE, defaults from docs/domain.md §2). A measure without a
     threshold gets its change and improvement (direction-aware: a faster TUG is better), no
     verdict."""
     scores = OutcomeScore.objects.filter(patient=patient)
@@ -139,7 +139,7 @@ def scores_with_change(*, patient: Patient, programme: Programme | None = None) 
 
 def weekly_pain_series(*, patient: Patient, programme: Programme | None = None) -> list[dict]:
     """Weekly NRS with its change against the first report (the baseline week), whether that
-    change is clinically important (2 points or 30%), and the P3 flare signal (DOMAIN.md §3:
+    change is clinically important (2 points or 30%), and the P3 flare signal (docs/domain.md §3:
     2 or more above the baseline)."""
     reports = WeeklyPain.objects.filter(patient=patient)
     if programme is not None:

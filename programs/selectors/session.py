@@ -40,7 +40,7 @@ def session_logs(
 
 
 def flare_logs(*, programme: Programme, during_acceptable_max: int) -> QuerySet[SessionLog]:
-    """Logs that carry a pain flare signal P1 or P2 (DOMAIN.md §3), found by the database."""
+    """Logs that carry a pain flare signal P1 or P2 (docs/domain.md §3), found by the database."""
     return SessionLog.objects.filter(programme=programme).filter(
         Q(pain_during_max__gt=during_acceptable_max) | Q(pain_next_morning__gt=F("pain_before"))
     )

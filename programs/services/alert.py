@@ -97,7 +97,7 @@ def _raise(
 
 
 def alerts_for_log(*, log: SessionLog) -> list[Alert]:
-    """P1 and P2 (DOMAIN.md §3) from one session log; its subject is the log."""
+    """P1 and P2 (docs/domain.md §3) from one session log; its subject is the log."""
     signals = session_pain_signals(
         pain_before=log.pain_before,
         pain_during_max=log.pain_during_max,
@@ -127,7 +127,7 @@ def alerts_for_log(*, log: SessionLog) -> list[Alert]:
 
 
 def alerts_for_weekly_pain(*, report: WeeklyPain) -> Alert | None:
-    """P3 (DOMAIN.md §3): weekly pain 2 or more above the baseline (the first report of the
+    """P3 (docs/domain.md §3): weekly pain 2 or more above the baseline (the first report of the
     same programme, as on the progress chart); its subject is the report's week."""
     baseline = (
         WeeklyPain.objects.filter(patient_id=report.patient_id, programme_id=report.programme_id)
@@ -156,7 +156,7 @@ def alerts_for_weekly_pain(*, report: WeeklyPain) -> Alert | None:
 
 def alerts_for_scores(*, patient: Patient) -> list[Alert]:
     """A score whose latest value is worse than its baseline by at least the clinically
-    important difference (DOMAIN.md §2 thresholds). One unresolved alert per measure; its
+    important difference (docs/domain.md §2 thresholds). One unresolved alert per measure; its
     subject is the measure and the questionnaire or test the latest value came from."""
     latest: dict[str, dict] = {}
     for row in scores_with_change(patient=patient):

@@ -1,4 +1,4 @@
-"""Writing the access log (DOMAIN.md §6, NEN 7513)."""
+"""Writing the access log (docs/domain.md §6, NEN 7513)."""
 
 from collections.abc import Iterable
 from uuid import UUID

@@ -1,4 +1,4 @@
-"""Pain and function outcomes (DOMAIN.md §2): weekly pain, questionnaires and performance
+"""Pain and function outcomes (docs/domain.md §2): weekly pain, questionnaires and performance
 tests, each scored by the pure functions in programs/scoring/ when it is written."""
 
 import hashlib
@@ -94,7 +94,7 @@ class WeeklyPainResult:
 def weekly_pain_report(
     *, patient: Patient, week_start: date, nrs: int, reported_at: datetime
 ) -> WeeklyPainResult:
-    """The patient's average pain over the past week (NRS 0-10, DOMAIN.md §2), once per ISO
+    """The patient's average pain over the past week (NRS 0-10, docs/domain.md §2), once per ISO
     week: the week is the key, so a repeated report updates it instead of adding one."""
     today = timezone.now().astimezone(ZoneInfo(patient.time_zone)).date()
     this_week = today - timedelta(days=today.weekday())
@@ -171,7 +171,7 @@ def _validated_answers(instrument: str, data: dict[str, Any]) -> list[Questionna
 
 
 def _scores(instrument: str, answers: list[QuestionnaireAnswer]) -> dict[str, float | None]:
-    """Score with the pure functions (DOMAIN.md §2); a subscale without enough answers has no
+    """Score with the pure functions (docs/domain.md §2); a subscale without enough answers has no
     score rather than a wrong one."""
     values = {answer.item_code: answer.value for answer in answers}
     prefix = "activities" if instrument in ACTIVITY_INSTRUMENTS else "answers"
@@ -229,7 +229,7 @@ def questionnaire_response_upsert(
     """Store a questionnaire from the app by its UUID, idempotent like session logs: the same
     body again changes nothing; another body updates it (within SESSION_LOG_EDITABLE_DAYS);
     another patient's id is a 404. Answers are kept per item code with the instrument
-    version; scores are computed now (DOMAIN.md §2). A response outside its window is kept and
+    version; scores are computed now (docs/domain.md §2). A response outside its window is kept and
     marked ``in_window=False``."""
     instrument = data["instrument"]
     if data["instrument_version"] not in INSTRUMENT_VERSIONS[instrument]:
@@ -341,7 +341,7 @@ def performance_test_record(
     value: Decimal,
     measured_at: datetime | None = None,
 ) -> tuple[PerformanceTest, str]:
-    """Record a performance test at a supervised session (DOMAIN.md §2: 30-second chair
+    """Record a performance test at a supervised session (docs/domain.md §2: 30-second chair
     stand, 40 m fast-paced walk as m/s, Timed Up and Go, 6-minute walk); one per session and
     kind, recording again corrects it. The first supervised session counts as baseline, the
     last as week 12."""

@@ -1,4 +1,4 @@
-"""Enrolling a patient in a programme and changing it (DOMAIN.md §1).
+"""Enrolling a patient in a programme and changing it (docs/domain.md §1).
 
 Every change is written to the programme's history (ProgrammeChange). Sessions keep their
 programme week when they move, so the phase and doses that apply to them never change by a
@@ -146,7 +146,7 @@ def programme_enrol(
     supervised_weekdays: list[int] | None = None,
     supervised_until_week: int | None = None,
 ) -> Programme:
-    """Enrol a patient of the physiotherapist's practice (DOMAIN.md §1): copy the template into
+    """Enrol a patient of the physiotherapist's practice (docs/domain.md §1): copy the template into
     the patient's own programme (later template edits never reach it) and plan all sessions,
     2 or 3 a week for the template's weeks, at the patient's local time of day.
 

@@ -1,4 +1,4 @@
-"""The insurer's check of the 12-treatment rule (DOMAIN.md §5), set-based: the registrations,
+"""The insurer's check of the 12-treatment rule (docs/domain.md §5), set-based: the registrations,
 coverages, indications and earlier claims of all the people a batch concerns are read in a
 handful of queries, whatever the number of lines; the rules themselves are the pure
 functions in programs/reimbursement.py."""

@@ -360,7 +360,7 @@ def _followed_programmes(now: datetime) -> list[dict]:
 
 
 def _plan_questionnaires(now: datetime) -> list[Notification]:
-    """When a questionnaire window opens (DOMAIN.md §2 schedule), one reminder per window, at
+    """When a questionnaire window opens (docs/domain.md §2 schedule), one reminder per window, at
     QUESTIONNAIRE_REMINDER_TIME local time, useful until the window closes. Windows come from
     one grouped query over all programmes, not one query per programme."""
     programmes = [p for p in _followed_programmes(now) if _prefs(p).questionnaire_due]

@@ -1,4 +1,4 @@
-"""Session logs from the app and attendance from the physiotherapist (DOMAIN.md §3-4).
+"""Session logs from the app and attendance from the physiotherapist (docs/domain.md §3-4).
 
 Idempotency lives in the database: the app's UUID is the log's primary key and a planned
 session has at most one log (a unique index), so a retried or doubled request can never create
@@ -305,7 +305,7 @@ def _write_exercises(
     log: SessionLog, planned: PlannedSession | None, data: dict[str, Any], prescriptions: dict
 ) -> list[SessionLogExercise]:
     """One row per exercise prescribed for the session's week, done beside prescribed, so
-    that "at least half of the prescribed sets" (DOMAIN.md §4) is a sum over the log's rows.
+    that "at least half of the prescribed sets" (docs/domain.md §4) is a sum over the log's rows.
     Exercises the body leaves out count as not done; a "completed" log without detail as
     done as prescribed. Listed exercises from outside the week's phase were not prescribed
     for this session (0 sets prescribed). Returns the rows written."""
@@ -402,7 +402,7 @@ def session_log_upsert(
     data: dict[str, Any],
     audit: Callable[[LogResult], object] | None = None,
 ) -> LogResult:
-    """Create or update the log ``log_id`` from the app (DOMAIN.md §3-4).
+    """Create or update the log ``log_id`` from the app (docs/domain.md §3-4).
 
     - The same body again: nothing changes, the same record comes back ("unchanged").
     - Two identical requests at once: the primary key lets one insert win; the other finds
@@ -632,7 +632,7 @@ def attendance_register(
     correction_reason: str = "",
 ) -> AttendanceResult:
     """Register a supervised session as attended, a no-show, or cancelled by the practice,
-    with the therapist who treated (DOMAIN.md §4-5: the record the insurer check counts).
+    with the therapist who treated (docs/domain.md §4-5: the record the insurer check counts).
 
     One attendance per planned session (a one-to-one key): registering again updates it, and
     the previous registration is kept. A session cancelled by the practice stops being due;

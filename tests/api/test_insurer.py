@@ -1,4 +1,4 @@
-"""The insurer's 12-treatment check (DOMAIN.md §5) through the API: each rule at its edges,
+"""The insurer's 12-treatment check (docs/domain.md §5) through the API: each rule at its edges,
 members who change insurer, duplicates, other practices, non-members, the CSV export, the
 count patients and physiotherapists see, and an insurer refused everywhere else."""
 
@@ -1306,7 +1306,7 @@ class TestDiagnosisCode:
 
 
 class TestNothingClinical:
-    """DOMAIN.md §5-6: insurers see member, dates, practice and therapist codes, attendance,
+    """docs/domain.md §5-6: insurers see member, dates, practice and therapist codes, attendance,
     the verdict and its reason; never pain, scores, notes or exercises."""
 
     CLAIM_RESULT_KEYS = frozenset(

@@ -282,7 +282,7 @@ class TestQuestionnaires:
     @pytest.mark.parametrize(
         ("answers", "scores"),
         [
-            # Raw sum 1 + 2 + 0 + 4 + 3 = 10 -> 62.3 by the Rasch table (DOMAIN.md §2).
+            # Raw sum 1 + 2 + 0 + 4 + 3 = 10 -> 62.3 by the Rasch table (docs/domain.md §2).
             ({"PS1": 1, "PS2": 2, "PS3": 0, "PS4": 4, "PS5": 3}, {"hoos_ps": 62.3}),
             # All five items are needed: one missing, no score (and the response is kept).
             ({"PS1": 1, "PS2": 2, "PS3": 0, "PS4": 4, "PS5": None}, {}),

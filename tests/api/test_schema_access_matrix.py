@@ -8,7 +8,7 @@ one of another practice, the patient's insurer and another insurer, staff, and a
 
 An allowed call must be accepted (2xx; a refusal, a 404 or a 400 fails: every body here is
 valid), and when it reads or changes a patient's data it must add an entry for that patient to
-the access log (NEN 7513, DOMAIN.md §6). A refused call must get exactly the refusal the table
+the access log (NEN 7513, docs/domain.md §6). A refused call must get exactly the refusal the table
 names: 401 anonymous, 403 a role the operation is not for, 404 another's object, and for a
 record named in the body the refusal inside the answer.
 """

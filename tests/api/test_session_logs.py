@@ -912,7 +912,7 @@ class TestAdherence:
     stretch 2, hip rotation 2), phase 2 (weeks 5-8) 18 (cycling 1, sit-to-stand 3, band
     abduction 3, band extension 3, step-up 3, single-leg stance 3, hip flexor stretch 2).
     Asked on Tuesday 30 March, 12:00. Supervised sessions are done only when the
-    physiotherapist registers them as attended (DOMAIN.md §4); home sessions by the log.
+    physiotherapist registers them as attended (docs/domain.md §4); home sessions by the log.
 
     | date   | week | kind       | what happened                            | due | done | sets |
     |--------|------|------------|------------------------------------------|-----|------|------|

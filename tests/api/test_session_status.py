@@ -1,5 +1,5 @@
 """The status a sessions list shows (issue 14): one word per session derived from the schedule,
-the patient's log and the physiotherapist's attendance, consistent with adherence (DOMAIN.md
+the patient's log and the physiotherapist's attendance, consistent with adherence (docs/domain.md
 §4); the stored scheduling status stays available as `schedule_status`."""
 
 import uuid

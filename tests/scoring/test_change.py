@@ -1,4 +1,4 @@
-"""Change against baseline and clinical importance (DOMAIN.md §2: NRS pain 2 points or 30%,
+"""Change against baseline and clinical importance (docs/domain.md §2: NRS pain 2 points or 30%,
 Oxford 5 points, HOOS 10; the thresholds are passed in, as the settings would)."""
 
 import dataclasses

@@ -1,4 +1,4 @@
-"""HOOS subscale scoring (DOMAIN.md §2): 100 - (mean of answered items x 25), at least half of
+"""HOOS subscale scoring (docs/domain.md §2): 100 - (mean of answered items x 25), at least half of
 a subscale's items answered, two ticked boxes resolved to the worse answer."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""HOOS-PS (DOMAIN.md §2): raw sum 0-20 of 5 items, converted by the Rasch table to 0-100 with
+"""HOOS-PS (docs/domain.md §2): raw sum 0-20 of 5 items, converted by the Rasch table to 0-100 with
 100 = no difficulty; all 5 items needed."""
 
 import itertools

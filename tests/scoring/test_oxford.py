@@ -1,4 +1,4 @@
-"""Oxford Hip Score (DOMAIN.md §2): 12 items 0-4 (4 = best), sum 0-48; 1-2 missing items are
+"""Oxford Hip Score (docs/domain.md §2): 12 items 0-4 (4 = best), sum 0-48; 1-2 missing items are
 each replaced by the mean of the answered items; more than OXFORD_MAX_MISSING: no score."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""Performance tests and measure directions (DOMAIN.md §2)."""
+"""Performance tests and measure directions (docs/domain.md §2)."""
 
 import math
 

@@ -1,4 +1,4 @@
-"""PSFS and PSK (DOMAIN.md §2): the mean of the patient's activity ratings 0-10. PSFS takes
+"""PSFS and PSK (docs/domain.md §2): the mean of the patient's activity ratings 0-10. PSFS takes
 1-5 activities and 10 is best; PSK takes 3-5 and 10 is the most hinder (the opposite)."""
 
 import pytest

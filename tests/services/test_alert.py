@@ -422,7 +422,7 @@ class TestLowAdherenceThresholds:
     )
     def test_around_half(self, world, three_a_week, done_per_week, raised):
         # The patient logs the home sessions (Wednesday, Friday); the supervised Monday would
-        # count only with an attendance (DOMAIN.md §4), so it stays undone here.
+        # count only with an attendance (docs/domain.md §4), so it stays undone here.
         for monday in (1, 8):
             for day in (monday + 2, monday + 4)[:done_per_week]:
                 log(world, three_a_week, day, pain_before=2)

@@ -1,4 +1,4 @@
-"""The access log is append-only (NEN 7513, DOMAIN.md §6): the application offers no way to
+"""The access log is append-only (NEN 7513, docs/domain.md §6): the application offers no way to
 change or delete an entry, and the database refuses it as well."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""Enrolment and changes to a programme (DOMAIN.md §1)."""
+"""Enrolment and changes to a programme (docs/domain.md §1)."""
 
 from datetime import UTC, date, time, timedelta
 from zoneinfo import ZoneInfo
