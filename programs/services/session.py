@@ -260,29 +260,33 @@ def _require_session_day(
     - the day is the session's date where the patient was (the UTC offset the app sent) or in
       the programme's time zone, whichever is reached first, and the app's clock may run
       CLOCK_SKEW behind;
-    - a session changed after the moment given (moved by the physiotherapist, replanned after
-      a pause) may have been on that earlier day in the app that logged it offline;
+    - a session that moved (the physiotherapist moved it, a resume or new weekdays planned it
+      again) counts from the earliest day it ever had (``earliest_local_date``): an app
+      offline since may still show that day, and the patient's data is not to be lost.
+      Only a real change of day counts; a schedule saved unchanged, a new time of day or a
+      pause opens no earlier day. "Ever" rather than "by the moment given": a move never goes
+      to a day before the one it is made on, so the two differ only for a log done on a day
+      the session was moved to later that same day, a day it really had;
     - a skipped log may be made in advance: the patient says beforehand that it will not
       happen (the physiotherapist sees it, and no reminder is sent for it)."""
     if planned is None or data["status"] == LogStatus.SKIPPED:
         return
-    performed_at = data["performed_at"]
-    latest = performed_at + CLOCK_SKEW
+    latest = data["performed_at"] + CLOCK_SKEW
     day = max(latest.date(), latest.astimezone(ZoneInfo(programme.time_zone)).date())
-    if day >= planned.local_date or planned.updated_at > performed_at:
+    first_day = min(d for d in (planned.local_date, planned.earliest_local_date) if d is not None)
+    if day >= first_day:
         return
-    raise ValidationFailed(
-        fields={
-            "performed_at": (
-                _(
-                    "This session is on %(date)s: it can be logged as done from that day on "
-                    "(or as skipped, in advance)."
-                )
-                % {"date": planned.local_date.isoformat()},
-                "before_session_day",
-            )
-        }
-    )
+    if first_day == planned.local_date:
+        message = _(
+            "This session is on %(date)s: it can be logged as done from that day on "
+            "(or as skipped, in advance)."
+        ) % {"date": planned.local_date.isoformat()}
+    else:
+        message = _(
+            "This session is on %(date)s and was on %(first)s before: it can be logged as "
+            "done from %(first)s on (or as skipped, in advance)."
+        ) % {"date": planned.local_date.isoformat(), "first": first_day.isoformat()}
+    raise ValidationFailed(fields={"performed_at": (message, "before_session_day")})
 
 
 def _due(planned: PlannedSession | None, prescriptions: dict) -> dict:

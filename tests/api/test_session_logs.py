@@ -2,7 +2,7 @@
 attendance, adherence (with a hand-worked example), and the access matrix."""
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,7 +18,12 @@ from programs.models import (
     SessionStatus,
     SyncChange,
 )
-from programs.services.programme import programme_update_schedule, session_reschedule
+from programs.services.programme import (
+    programme_pause,
+    programme_resume,
+    programme_update_schedule,
+    session_reschedule,
+)
 from programs.services.session import attendance_register, session_log_upsert
 from tests.access import check_access
 from tests.conftest import enrol
@@ -474,7 +479,9 @@ class TestLoggedBeforeItsDay:
             )
         assert (created.status_code, updated.status_code) == (201, 200), updated.json()
 
-    def test_a_session_moved_before_it_was_done_counts_from_its_new_day(self, world, march):
+    def test_a_session_moved_later_may_still_be_done_on_its_old_day(self, world, march):
+        # Moved on Tuesday from Thursday to Friday; an app offline since Monday still shows
+        # Thursday, and the patient does it then: the log counts, the pain data is kept.
         session = on(march, 2027, 3, 4)
         with time_machine.travel(ams(2027, 3, 2, 10, 0), tick=False):
             session_reschedule(
@@ -485,10 +492,104 @@ class TestLoggedBeforeItsDay:
             )
         with time_machine.travel(ams(2027, 3, 4, 19, 0)):
             response = self.put(world, session, "2027-03-04T18:10:00+01:00")
+        assert response.status_code == 201, response.json()
+
+    def test_a_session_moved_later_is_not_done_before_any_day_it_had(self, world, march):
+        session = on(march, 2027, 3, 4)
+        with time_machine.travel(ams(2027, 3, 2, 10, 0), tick=False):
+            session_reschedule(
+                actor=world.physio.user,
+                session=session,
+                local_date=ams(2027, 3, 5).date(),
+                local_time=None,
+            )
+        with time_machine.travel(ams(2027, 3, 3, 19, 0)):
+            response = self.put(world, session, "2027-03-03T18:10:00+01:00")
+        assert response.status_code == 400, response.json()
+        (error,) = response.json()["error"]["fields"]["performed_at"]
+        assert error["code"] == "before_session_day"
+        # The day it can be logged from is its first day, and its new day is named too.
+        assert "2027-03-04" in error["message"] and "2027-03-05" in error["message"]
+
+    def test_a_session_moved_earlier_counts_from_its_new_day(self, world, march):
+        session = on(march, 2027, 3, 25)
+        with time_machine.travel(ams(2027, 3, 2, 10, 0), tick=False):
+            session_reschedule(
+                actor=world.physio.user,
+                session=session,
+                local_date=ams(2027, 3, 10).date(),
+                local_time=None,
+            )
+        with time_machine.travel(ams(2027, 3, 9, 19, 0)):
+            early = self.put(world, session, "2027-03-09T18:10:00+01:00")
+        with time_machine.travel(ams(2027, 3, 10, 19, 0)):
+            on_its_day = self.put(world, session, "2027-03-10T18:10:00+01:00")
+        assert early.status_code == 400, early.json()
+        (error,) = early.json()["error"]["fields"]["performed_at"]
+        assert error["code"] == "before_session_day" and "2027-03-10" in error["message"]
+        assert on_its_day.status_code == 201, on_its_day.json()
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            {},  # the dashboard's schedule form saved as it was
+            {"weekdays": [0, 3], "supervised_weekdays": [0]},
+            {"supervised_weekdays": [3]},
+            {"session_time": time(9, 0)},  # the hour moves, not the day
+        ],
+        ids=["unchanged", "same-values", "supervision", "time-of-day"],
+    )
+    def test_a_schedule_change_that_moves_no_day_opens_no_earlier_day(self, world, march, change):
+        with time_machine.travel(ams(2027, 3, 2, 10, 0), tick=False):
+            programme_update_schedule(actor=world.physio.user, programme=march, **change)
+        with time_machine.travel(ams(2027, 3, 2, 11, 0)):
+            response = self.put(world, on(march, 2027, 3, 25), "2027-03-02T09:00:00+01:00")
         assert response.status_code == 400, response.json()
         assert response.json()["error"]["fields"]["performed_at"][0]["code"] == (
             "before_session_day"
         )
+
+    def test_a_pause_opens_no_earlier_day(self, world, march):
+        with time_machine.travel(ams(2027, 3, 2, 10, 0), tick=False):
+            programme_pause(actor=world.physio.user, programme=march)
+        with time_machine.travel(ams(2027, 3, 2, 11, 0)):
+            response = self.put(world, on(march, 2027, 3, 25), "2027-03-02T09:00:00+01:00")
+        assert response.status_code == 400, response.json()
+        assert response.json()["error"]["fields"]["performed_at"][0]["code"] == (
+            "before_session_day"
+        )
+
+    def test_a_session_moved_by_a_resume_may_be_done_on_its_old_day(self, world, march):
+        # Paused on Tuesday, resumed a week later: Thursday 4 March moves on. An app offline
+        # since Monday did it on Thursday all the same.
+        session = on(march, 2027, 3, 4)
+        with time_machine.travel(ams(2027, 3, 2, 10, 0), tick=False):
+            programme_pause(actor=world.physio.user, programme=march)
+        with time_machine.travel(ams(2027, 3, 9, 10, 0), tick=False):
+            programme_resume(actor=world.physio.user, programme=march)
+        session.refresh_from_db()
+        assert session.local_date > ams(2027, 3, 9).date()
+        with time_machine.travel(ams(2027, 3, 9, 11, 0)):
+            before = self.put(world, session, "2027-03-03T18:10:00+01:00")
+            old_day = self.put(world, session, "2027-03-04T18:10:00+01:00")
+        assert before.status_code == 400, before.json()
+        assert old_day.status_code == 201, old_day.json()
+
+    def test_a_session_moved_by_new_weekdays_may_be_done_on_its_old_day(self, world, march):
+        # From Mondays and Thursdays to Tuesdays and Fridays, on Wednesday 3 March.
+        session = on(march, 2027, 3, 4)
+        with time_machine.travel(ams(2027, 3, 3, 10, 0), tick=False):
+            programme_update_schedule(
+                actor=world.physio.user,
+                programme=march,
+                weekdays=[1, 4],
+                supervised_weekdays=[1],
+            )
+        session.refresh_from_db()
+        assert session.local_date == ams(2027, 3, 5).date()
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            response = self.put(world, session, "2027-03-04T18:10:00+01:00")
+        assert response.status_code == 201, response.json()
 
 
 class TestSync:
