@@ -184,6 +184,15 @@ class MySessionsView(ConditionalGetMixin, ListAPIView):
 # --- Session logs, sync, adherence --------------------------------------------------------------
 
 
+# The access-log event of an idempotent PUT (NEN 7513 records the event that happened): a
+# replay ("unchanged") wrote nothing and only read the stored record back.
+WRITE_OUTCOME_ACTIONS = {
+    "created": AccessAction.CREATE,
+    "updated": AccessAction.UPDATE,
+    "unchanged": AccessAction.READ,
+}
+
+
 def _log_or_404(request, log_id) -> SessionLog:
     log = session_logs(patient=require_patient(request.user), ids=[log_id]).first()
     if log is None:
@@ -197,7 +206,7 @@ def _audit_log_write(request, patient, result) -> None:
     access_log_record(
         request=request,
         patients=[patient],
-        action=AccessAction.CREATE if result.outcome == "created" else AccessAction.UPDATE,
+        action=WRITE_OUTCOME_ACTIONS[result.outcome],
         resource="session_log",
         object_id=result.log.pk,
     )
@@ -554,7 +563,7 @@ class MyWeeklyPainView(APIView):
         access_log_record(
             request=request,
             patients=[patient],
-            action=AccessAction.CREATE if result.outcome == "created" else AccessAction.UPDATE,
+            action=WRITE_OUTCOME_ACTIONS[result.outcome],
             resource="weekly_pain",
             object_id=week,
         )
@@ -646,7 +655,7 @@ class MyQuestionnaireResponseView(APIView):
         access_log_record(
             request=request,
             patients=[patient],
-            action=AccessAction.CREATE if result.outcome == "created" else AccessAction.UPDATE,
+            action=WRITE_OUTCOME_ACTIONS[result.outcome],
             resource="questionnaire",
             object_id=response_id,
         )
