@@ -7,7 +7,7 @@ from functools import partial
 from django.db import DatabaseError, DataError, IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from programs.api.conditional import ConditionalGetMixin
 from programs.api.errors import as_application_error
-from programs.api.schema import ErrorBodySerializer
+from programs.api.schema import SessionLogErrorBodySerializer, SessionLogErrorSerializer
 from programs.api.shared import (
     DATE_RANGE_PARAMETERS,
     SESSION_VIEW_PARAMETER,
@@ -214,7 +214,6 @@ def _audit_log_write(request, patient, result) -> None:
 
 class MySessionLogView(APIView):
     permission_classes = [IsPatient]
-    extra_error_codes = ("409",)
 
     @extend_schema(
         tags=["patient"],
@@ -230,7 +229,15 @@ class MySessionLogView(APIView):
             "advance)."
         ),
         request=SessionLogInputSerializer,
-        responses={200: SessionLogSerializer, 201: SessionLogSerializer},
+        responses={
+            200: SessionLogSerializer,
+            201: SessionLogSerializer,
+            409: OpenApiResponse(
+                SessionLogErrorSerializer,
+                description="`log_locked`, `session_cancelled`, or `session_already_logged` "
+                "with the session's log in `error.existing_log`.",
+            ),
+        },
     )
     def put(self, request, log_id):
         patient = require_patient(request.user)
@@ -317,7 +324,7 @@ class SyncItemResultSerializer(serializers.Serializer):
     id = serializers.CharField(allow_null=True)
     status = serializers.IntegerField(help_text="The HTTP status this item would have had alone.")
     outcome = serializers.ChoiceField(choices=["created", "updated", "unchanged", "error"])
-    error = ErrorBodySerializer(allow_null=True)
+    error = SessionLogErrorBodySerializer(allow_null=True)
 
 
 class SyncChangesSerializer(serializers.Serializer):
