@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, router, transaction
-from django.db.models import Exists, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.constants import OnConflict
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
@@ -124,15 +124,22 @@ class _Target:
 
 
 def _target(patient: Patient, data: dict[str, Any], log_id: UUID) -> _Target:
-    """The planned session (with its programme), or for an extra session the running
-    programme, and whether ``log_id`` exists: one query. Another patient's session is simply
-    not found."""
+    """The planned session (with its programme and the id of the log it has, as
+    ``existing_log``), or for an extra session the running programme, and whether ``log_id``
+    exists: one query. Another patient's session is simply not found."""
     taken = Exists(SessionLog.objects.filter(pk=log_id))
     if data.get("planned_session"):
         planned = (
             PlannedSession.objects.select_related("programme")
             .filter(pk=data["planned_session"], programme__patient=patient)
-            .annotate(log_exists=taken)
+            .annotate(
+                log_exists=taken,
+                existing_log=Subquery(
+                    SessionLog.objects.filter(
+                        planned_session=OuterRef("pk"), patient=patient
+                    ).values("pk")[:1]
+                ),
+            )
             .first()
         )
         if planned is None:
@@ -370,18 +377,35 @@ def _snapshot(log: SessionLog) -> dict[str, Any]:
     )
 
 
-def _already_logged(patient_id: UUID, planned: PlannedSession | None) -> ConflictError:
+def _existing_log(patient_id: UUID, planned: PlannedSession | None) -> UUID | None:
+    """The log a planned session has, once an insert or a move found it taken meanwhile.
+    The session was found among this patient's own, so its log is theirs; looked up by
+    patient too all the same, so that no other patient's log id could ever come out here
+    (as in ``_target``'s ``existing_log``)."""
+    if planned is None:
+        return None
+    return (
+        SessionLog.objects.filter(planned_session=planned, patient_id=patient_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def _require_loggable(planned: PlannedSession | None, log_id: UUID) -> None:
+    """What the session's state says before the body is looked at: a session with another
+    log is a 409 naming that log, a cancelled one a 409. The app hears what it can act on
+    (fetch and merge, or drop the log), not a 400 about a body that could never be stored."""
+    if planned is None:
+        return
+    if planned.existing_log is not None and planned.existing_log != log_id:
+        raise _already_logged(planned.existing_log)
+    if planned.status == SessionStatus.CANCELLED:
+        raise _session_cancelled()
+
+
+def _already_logged(existing: UUID | None) -> ConflictError:
     """409 for a second log of a planned session, carrying the id of the log it has
-    (``existing_log``) so that the app can fetch that one and merge. The session was found
-    among this patient's own, so its log is theirs; looked up by patient too all the same,
-    so that no other patient's log id could ever come out here."""
-    existing = None
-    if planned is not None:
-        existing = (
-            SessionLog.objects.filter(planned_session=planned, patient_id=patient_id)
-            .values_list("pk", flat=True)
-            .first()
-        )
+    (``existing_log``) so that the app can fetch that one and merge."""
     message = _("This session has already been logged.")
     return ConflictError(
         message,
@@ -417,7 +441,10 @@ def session_log_upsert(
     - A second log of a planned session: 409 naming the log it has (``existing_log``).
 
     A replay is answered before the body is checked again: the same request retried after
-    the programme ended or an exercise was removed still returns the stored record.
+    the programme ended or an exercise was removed still returns the stored record. What
+    the stored state says comes before the body's checks too: a locked log is a 409
+    ``log_locked`` and a session with another log a 409 ``session_already_logged``,
+    whatever the body.
     ``audit`` is called with the result inside the transaction (the API writes the access log
     there, so that the entry commits with the write or not at all).
     The log's rows come back on ``result.log.exercise_rows`` for the response, and its
@@ -445,10 +472,9 @@ def _upsert(
     if target.log_exists and (stored := _locked(log_id)) is not None:
         answer = _answer_stored(stored, patient, data, digest)
         return answer or _update(stored, data, body, digest, target)
-    prescriptions = _check(target, data)
     planned = target.planned
-    if planned is not None and planned.status == SessionStatus.CANCELLED:
-        raise _session_cancelled()
+    _require_loggable(planned, log_id)
+    prescriptions = _check(target, data)
     log = SessionLog(
         id=log_id,
         patient=patient,
@@ -464,7 +490,7 @@ def _upsert(
         # this is its replay or update), or the planned session was logged under another id.
         stored = _locked(log_id)
         if stored is None:
-            raise _already_logged(patient.pk, planned)
+            raise _already_logged(_existing_log(patient.pk, planned))
         answer = _answer_stored(stored, patient, data, digest)
         return answer or _update(stored, data, body, digest, target)
     log.exercise_rows = _write_exercises(log, planned, data, prescriptions)
@@ -524,8 +550,8 @@ def _locked(log_id: UUID) -> SessionLog | None:
 def _update(
     log: SessionLog, data: dict[str, Any], body: dict, digest: str, target: _Target
 ) -> LogResult:
-    """A changed body for the patient's own stored ``log`` (checked by the caller)."""
-    prescriptions = _check(target, data)
+    """A changed body for the patient's own stored ``log`` (checked by the caller). The lock,
+    and the state of a session the log moves to, are checked before the body."""
     if timezone.now() > _lock_deadline(log):
         raise ConflictError(
             _("This log is locked: a log can be changed for %(days)s days after it was made.")
@@ -534,8 +560,9 @@ def _update(
         )
     planned = target.planned
     moved = planned is not None and planned.pk != log.planned_session_id
-    if moved and planned.status == SessionStatus.CANCELLED:
-        raise _session_cancelled()
+    if moved:
+        _require_loggable(planned, log.pk)
+    prescriptions = _check(target, data)
     SessionLogRevision.objects.create(log=log, revision=log.revision, body=_snapshot(log))
     log.planned_session = planned
     log.programme = target.programme
@@ -550,7 +577,7 @@ def _update(
             with transaction.atomic():
                 log.save()
         except IntegrityError:
-            raise _already_logged(log.patient_id, planned) from None
+            raise _already_logged(_existing_log(log.patient_id, planned)) from None
     else:
         log.save()
     log.exercises.all().delete()

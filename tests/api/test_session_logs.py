@@ -188,6 +188,26 @@ class TestPut:
         assert response.status_code == 409
         assert response.json()["error"]["code"] == "log_locked"
 
+    def test_a_locked_log_is_a_409_even_when_the_new_body_fails_a_check(self, world, march):
+        # Eight days on, an exercise of the body is no longer in the programme (or never was):
+        # the log cannot change at all, which is what the app needs to hear.
+        session = on(march, 2027, 3, 4)
+        url = f"/api/v1/me/session-logs/{uuid.uuid4()}/"
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            world.client("owner").put(url, log_body(session), format="json")
+        with time_machine.travel(ams(2027, 3, 12, 9, 0)):
+            response = world.client("owner").put(
+                url,
+                log_body(
+                    session,
+                    status="partial",
+                    exercises=[{"programme_exercise": 2**31 - 1, "sets_done": 1}],
+                ),
+                format="json",
+            )
+        assert response.status_code == 409, response.json()
+        assert response.json()["error"]["code"] == "log_locked"
+
     @pytest.mark.parametrize(
         ("overrides", "field"),
         [
@@ -332,6 +352,17 @@ class TestPutQueries:
             response = self.put(client, log_id, {**body, "pain_next_morning": 2})
         assert (response.status_code, response.json()["revision"]) == (200, 2)
 
+    def test_a_second_log_of_a_session_is_answered_from_the_one_query(
+        self, march, client, django_assert_num_queries
+    ):
+        session, first = on(march, 2027, 3, 4), uuid.uuid4()
+        self.put(client, first, log_body(session))
+        # user, BEGIN, target (which names the session's log), ROLLBACK (a savepoint's two
+        # statements inside a test's transaction); 9 before the checks were reordered
+        with django_assert_num_queries(5):
+            response = self.put(client, uuid.uuid4(), log_body(session, note="again"))
+        assert (response.status_code, response.json()["error"]["existing_log"]) == (409, str(first))
+
     def test_a_flare_raises_its_alert_and_an_open_alert_costs_one_question(
         self, march, client, django_assert_num_queries
     ):
@@ -404,6 +435,60 @@ class TestSecondLogOfASession:
         assert response.status_code == 404
         assert "existing_log" not in response.json()["error"]
         assert str(mine) not in response.content.decode()
+
+    @pytest.mark.parametrize(
+        "overrides",
+        [
+            {"performed_at": "2027-03-03T18:10:00+01:00"},  # before the session's day
+            {"performed_at": "2027-03-05T18:10:00+01:00"},  # in the future
+            {"status": "partial", "exercises": [{"programme_exercise": 2**31 - 1, "sets_done": 1}]},
+        ],
+        ids=["before-its-day", "in-the-future", "unknown-exercise"],
+    )
+    def test_a_second_log_is_a_409_even_when_its_body_fails_a_check(self, world, march, overrides):
+        # The app must learn that the session has a log (to fetch and merge it), not be sent
+        # to correct a body that can never be stored.
+        session = on(march, 2027, 3, 4)
+        first = uuid.uuid4()
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            client = world.client("owner")
+            client.put(f"/api/v1/me/session-logs/{first}/", log_body(session), format="json")
+            response = client.put(
+                f"/api/v1/me/session-logs/{uuid.uuid4()}/",
+                log_body(session, **overrides),
+                format="json",
+            )
+        assert response.status_code == 409, response.json()
+        error = response.json()["error"]
+        assert (error["code"], error["existing_log"]) == ("session_already_logged", str(first))
+
+    def test_moving_a_log_onto_a_logged_session_is_a_409_even_with_a_failing_body(
+        self, world, march
+    ):
+        monday, thursday = on(march, 2027, 3, 1), on(march, 2027, 3, 4)
+        monday_log, thursday_log = uuid.uuid4(), uuid.uuid4()
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            client = world.client("owner")
+            client.put(
+                f"/api/v1/me/session-logs/{monday_log}/",
+                log_body(monday, performed_at="2027-03-01T18:10:00+01:00"),
+                format="json",
+            )
+            client.put(
+                f"/api/v1/me/session-logs/{thursday_log}/", log_body(thursday), format="json"
+            )
+            # Monday's log moved onto Thursday, with a moment before Thursday.
+            response = client.put(
+                f"/api/v1/me/session-logs/{monday_log}/",
+                log_body(thursday, performed_at="2027-03-01T18:10:00+01:00"),
+                format="json",
+            )
+        assert response.status_code == 409, response.json()
+        error = response.json()["error"]
+        assert (error["code"], error["existing_log"]) == (
+            "session_already_logged",
+            str(thursday_log),
+        )
 
     def test_a_sync_item_gets_the_same_answer(self, world, march):
         session = on(march, 2027, 3, 4)

@@ -208,6 +208,11 @@ class TestUpsert:
         with time_machine.travel(ams(2027, 3, 8, 19, 0)), pytest.raises(ConflictError) as caught:
             session_log_upsert(patient=world.owner, log_id=uuid.uuid4(), data=body(next_monday))
         assert caught.value.code == "session_cancelled"
+        # Whatever the body: a cancelled session takes no log, so that is what the app hears.
+        early = body(next_monday, performed_at=ams(2027, 3, 5, 9, 0))
+        with time_machine.travel(ams(2027, 3, 8, 19, 0)), pytest.raises(ConflictError) as caught:
+            session_log_upsert(patient=world.owner, log_id=uuid.uuid4(), data=early)
+        assert caught.value.code == "session_cancelled"
         assert SessionLog.objects.count() == 1
 
     def test_an_extra_session_has_no_planned_session(self, world, march):
