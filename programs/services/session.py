@@ -125,8 +125,9 @@ class _Target:
 
 def _target(patient: Patient, data: dict[str, Any], log_id: UUID) -> _Target:
     """The planned session (with its programme and the id of the log it has, as
-    ``existing_log``), or for an extra session the running programme, and whether ``log_id``
-    exists: one query. Another patient's session is simply not found."""
+    ``existing_log``), or for an extra session the programme of the stored log or else the
+    running programme, and whether ``log_id`` exists: one query. Another patient's session
+    is simply not found."""
     taken = Exists(SessionLog.objects.filter(pk=log_id))
     if data.get("planned_session"):
         planned = (
@@ -148,9 +149,16 @@ def _target(patient: Patient, data: dict[str, Any], log_id: UUID) -> _Target:
                 fields={"planned_session": (_("Planned session not found."), "not_found")},
             )
         return _Target(planned=planned, programme=planned.programme, log_exists=planned.log_exists)
+    # An extra session's log, once stored, keeps its programme: edited after that programme
+    # ended (the next morning's pain), or while a new one runs, it stays where it was done.
+    holds_log = Exists(
+        SessionLog.objects.filter(pk=log_id, patient=patient, programme=OuterRef("pk"))
+    )
     programme = (
-        Programme.objects.filter(patient=patient, status__in=RUNNING_STATUSES)
-        .annotate(log_exists=taken)
+        Programme.objects.filter(patient=patient)
+        .annotate(log_exists=taken, holds_log=holds_log)
+        .filter(Q(holds_log=True) | Q(status__in=RUNNING_STATUSES))
+        .order_by("-holds_log")
         .first()
     )
     if programme is None:

@@ -19,6 +19,7 @@ from programs.models import (
     SyncChange,
 )
 from programs.services.programme import (
+    programme_end,
     programme_pause,
     programme_resume,
     programme_update_schedule,
@@ -164,6 +165,50 @@ class TestPut:
             patient_id=world.owner.pk, resource="session_log", object_id=str(log_id)
         ).order_by("pk")
         assert [e.action for e in entries] == ["create", "read", "update"]
+
+    def test_an_extra_session_keeps_its_programme_when_edited_after_it_ended(self, world, march):
+        # Done on Saturday on the patient's own; the programme ends that evening; Sunday
+        # morning the app sends the next-morning pain. Meanwhile a new programme started:
+        # the log stays with the programme it was done in.
+        log_id = uuid.uuid4()
+        url = f"/api/v1/me/session-logs/{log_id}/"
+        body = log_body(
+            on(march, 2027, 3, 4), planned_session=None, performed_at="2027-03-06T10:00:00+01:00"
+        )
+        with time_machine.travel(ams(2027, 3, 6, 11, 0)):
+            created = world.client("owner").put(url, body, format="json")
+        with time_machine.travel(ams(2027, 3, 6, 20, 0), tick=False):
+            programme_end(actor=world.physio.user, programme=march, reason="medical")
+        with time_machine.travel(ams(2027, 3, 7, 8, 0)):
+            after_the_end = world.client("owner").put(
+                url, {**body, "pain_next_morning": 3}, format="json"
+            )
+        with time_machine.travel(ams(2027, 3, 7, 9, 0), tick=False):
+            enrol(world.owner, world.physio, start_date=ams(2027, 3, 8).date())
+        with time_machine.travel(ams(2027, 3, 7, 10, 0)):
+            with_a_new_one = world.client("owner").put(
+                url, {**body, "pain_next_morning": 4}, format="json"
+            )
+        assert created.status_code == 201, created.json()
+        assert after_the_end.status_code == 200, after_the_end.json()
+        assert with_a_new_one.status_code == 200, with_a_new_one.json()
+        assert with_a_new_one.json()["programme"] == str(march.pk)
+        log = SessionLog.objects.get(pk=log_id)
+        assert (log.programme_id, log.pain_next_morning, log.revision) == (march.pk, 4, 3)
+
+    def test_a_new_extra_session_after_the_programme_ended_is_still_a_400(self, world, march):
+        with time_machine.travel(ams(2027, 3, 6, 20, 0), tick=False):
+            programme_end(actor=world.physio.user, programme=march, reason="medical")
+        body = log_body(
+            on(march, 2027, 3, 4), planned_session=None, performed_at="2027-03-06T10:00:00+01:00"
+        )
+        with time_machine.travel(ams(2027, 3, 7, 8, 0)):
+            response = world.client("owner").put(
+                f"/api/v1/me/session-logs/{uuid.uuid4()}/", body, format="json"
+            )
+        assert response.status_code == 400, response.json()
+        (error,) = response.json()["error"]["fields"]["planned_session"]
+        assert error["code"] == "no_running_programme"
 
     def test_next_morning_pain_arrives_later_as_an_update(self, world, march):
         session = on(march, 2027, 3, 4)
