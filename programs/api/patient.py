@@ -224,9 +224,12 @@ class MySessionLogView(APIView):
             "was first received; then 409 `log_locked`. 201 when created. Another patient's "
             "log id or planned session: 404. A second log of a planned session: 409 "
             "`session_already_logged`, with the id of the session's log in "
-            "`error.existing_log`. A completed or partial log performed before the session's "
-            "day: 400 `before_session_day` on `performed_at` (a skipped one may come in "
-            "advance)."
+            "`error.existing_log`. These 409s come whatever the body, before it is checked. "
+            "A completed or partial log performed before the session's day (or before the "
+            "earliest day it had, if it was moved since): 400 `before_session_day` on "
+            "`performed_at` (a skipped one may come in advance). A log without a planned "
+            "session (an extra session) needs a running programme when it is new, and keeps "
+            "its programme when changed."
         ),
         request=SessionLogInputSerializer,
         responses={
