@@ -73,3 +73,87 @@ def test_the_migrations_since_0010_carry_existing_rows_over():
     assert list(Device.objects.values_list("pk", flat=True)) == [kept.pk]
     Indication = new.get_model("programs", "Indication")
     assert list(Indication.objects.values_list("referral_date", flat=True)) == [date(2026, 9, 1)]
+
+
+def test_0015_takes_each_moved_sessions_earlier_days_from_its_history():
+    """A session moved before the field existed gets the earliest day on record: its first
+    moment (originally_scheduled_at) and each reschedule's "before", in the programme's time
+    zone; a session never moved gets none."""
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes("programs")
+    old = _migrate([("programs", "0014_form_submissions")])
+    try:
+        User = old.get_model("programs", "User")
+        practice = old.get_model("programs", "Practice").objects.create(
+            name="Oud", agb_code="04000001"
+        )
+        physio = old.get_model("programs", "Physiotherapist").objects.create(
+            user=User.objects.create(username="fysio.oud", role="physiotherapist"),
+            practice=practice,
+            agb_code="04000002",
+        )
+        patient = old.get_model("programs", "Patient").objects.create(
+            user=User.objects.create(username="patient.oud", role="patient"),
+            practice=practice,
+            physiotherapist=physio,
+            date_of_birth=date(1955, 5, 5),
+        )
+        programme = old.get_model("programs", "Programme").objects.create(
+            patient=patient,
+            enrolled_by=physio,
+            name_nl="Heup",
+            name_en="Hip",
+            start_date=date(2027, 3, 1),
+            weeks=12,
+            weekdays=[0, 3],
+            session_time="18:00",
+            time_zone="Europe/Amsterdam",
+        )
+        sessions = old.get_model("programs", "PlannedSession").objects
+        # Thursday 4 March, moved to Friday 5, then to Monday 8 (which it is now). Its first
+        # moment is 23:30 UTC on 3 March: 4 March in Amsterdam.
+        moved = sessions.create(
+            programme=programme,
+            week=1,
+            scheduled_at="2027-03-08T17:00:00+00:00",
+            local_date=date(2027, 3, 8),
+            originally_scheduled_at="2027-03-03T23:30:00+00:00",
+        )
+        never = sessions.create(
+            programme=programme,
+            week=1,
+            scheduled_at="2027-03-01T17:00:00+00:00",
+            local_date=date(2027, 3, 1),
+        )
+        changes = old.get_model("programs", "ProgrammeChange").objects
+        for before, after in [
+            ("2027-03-03T23:30:00+00:00", "2027-03-05T17:00:00+00:00"),
+            ("2027-03-05T17:00:00+00:00", "2027-03-08T17:00:00+00:00"),
+        ]:
+            changes.create(
+                programme=programme,
+                kind="session_rescheduled",
+                detail={"session": str(moved.pk), "before": before, "after": after},
+            )
+        # A session moved earlier, on record only in the history: 25 March to 10 March.
+        earlier = sessions.create(
+            programme=programme,
+            week=2,
+            scheduled_at="2027-03-10T17:00:00+00:00",
+            local_date=date(2027, 3, 10),
+        )
+        changes.create(
+            programme=programme,
+            kind="session_rescheduled",
+            detail={
+                "session": str(earlier.pk),
+                "before": "2027-03-25T17:00:00+00:00",
+                "after": "2027-03-10T17:00:00+00:00",
+            },
+        )
+    finally:
+        new = _migrate(latest)
+
+    PlannedSession = new.get_model("programs", "PlannedSession")
+    assert PlannedSession.objects.get(pk=moved.pk).earliest_local_date == date(2027, 3, 4)
+    assert PlannedSession.objects.get(pk=earlier.pk).earliest_local_date == date(2027, 3, 25)
+    assert PlannedSession.objects.get(pk=never.pk).earliest_local_date is None

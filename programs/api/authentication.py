@@ -36,7 +36,9 @@ class _UsersWithProfiles:
 
     @property
     def objects(self):
-        return User.objects.select_related(*self.profiles)
+        # No profile (staff): the user alone. select_related() without names would follow
+        # every non-null foreign key.
+        return User.objects.select_related(*self.profiles) if self.profiles else User.objects
 
 
 class JWTAuthentication(authentication.JWTAuthentication):

@@ -7,7 +7,7 @@ from functools import partial
 from django.db import DatabaseError, DataError, IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from programs.api.conditional import ConditionalGetMixin
 from programs.api.errors import as_application_error
-from programs.api.schema import ErrorBodySerializer
+from programs.api.schema import SessionLogErrorBodySerializer, SessionLogErrorSerializer
 from programs.api.shared import (
     DATE_RANGE_PARAMETERS,
     SESSION_VIEW_PARAMETER,
@@ -184,6 +184,15 @@ class MySessionsView(ConditionalGetMixin, ListAPIView):
 # --- Session logs, sync, adherence --------------------------------------------------------------
 
 
+# The access-log event of an idempotent PUT (NEN 7513 records the event that happened): a
+# replay ("unchanged") wrote nothing and only read the stored record back.
+WRITE_OUTCOME_ACTIONS = {
+    "created": AccessAction.CREATE,
+    "updated": AccessAction.UPDATE,
+    "unchanged": AccessAction.READ,
+}
+
+
 def _log_or_404(request, log_id) -> SessionLog:
     log = session_logs(patient=require_patient(request.user), ids=[log_id]).first()
     if log is None:
@@ -197,7 +206,7 @@ def _audit_log_write(request, patient, result) -> None:
     access_log_record(
         request=request,
         patients=[patient],
-        action=AccessAction.CREATE if result.outcome == "created" else AccessAction.UPDATE,
+        action=WRITE_OUTCOME_ACTIONS[result.outcome],
         resource="session_log",
         object_id=result.log.pk,
     )
@@ -205,7 +214,6 @@ def _audit_log_write(request, patient, result) -> None:
 
 class MySessionLogView(APIView):
     permission_classes = [IsPatient]
-    extra_error_codes = ("409",)
 
     @extend_schema(
         tags=["patient"],
@@ -216,12 +224,23 @@ class MySessionLogView(APIView):
             "was first received; then 409 `log_locked`. 201 when created. Another patient's "
             "log id or planned session: 404. A second log of a planned session: 409 "
             "`session_already_logged`, with the id of the session's log in "
-            "`error.existing_log`. A completed or partial log performed before the session's "
-            "day: 400 `before_session_day` on `performed_at` (a skipped one may come in "
-            "advance)."
+            "`error.existing_log`. These 409s come whatever the body, before it is checked. "
+            "A completed or partial log performed before the session's day (or before the "
+            "earliest day it had, if it was moved since): 400 `before_session_day` on "
+            "`performed_at` (a skipped one may come in advance). A log without a planned "
+            "session (an extra session) needs a running programme when it is new, and keeps "
+            "its programme when changed."
         ),
         request=SessionLogInputSerializer,
-        responses={200: SessionLogSerializer, 201: SessionLogSerializer},
+        responses={
+            200: SessionLogSerializer,
+            201: SessionLogSerializer,
+            409: OpenApiResponse(
+                SessionLogErrorSerializer,
+                description="`log_locked`, `session_cancelled`, or `session_already_logged` "
+                "with the session's log in `error.existing_log`.",
+            ),
+        },
     )
     def put(self, request, log_id):
         patient = require_patient(request.user)
@@ -308,7 +327,7 @@ class SyncItemResultSerializer(serializers.Serializer):
     id = serializers.CharField(allow_null=True)
     status = serializers.IntegerField(help_text="The HTTP status this item would have had alone.")
     outcome = serializers.ChoiceField(choices=["created", "updated", "unchanged", "error"])
-    error = ErrorBodySerializer(allow_null=True)
+    error = SessionLogErrorBodySerializer(allow_null=True)
 
 
 class SyncChangesSerializer(serializers.Serializer):
@@ -554,7 +573,7 @@ class MyWeeklyPainView(APIView):
         access_log_record(
             request=request,
             patients=[patient],
-            action=AccessAction.CREATE if result.outcome == "created" else AccessAction.UPDATE,
+            action=WRITE_OUTCOME_ACTIONS[result.outcome],
             resource="weekly_pain",
             object_id=week,
         )
@@ -646,7 +665,7 @@ class MyQuestionnaireResponseView(APIView):
         access_log_record(
             request=request,
             patients=[patient],
-            action=AccessAction.CREATE if result.outcome == "created" else AccessAction.UPDATE,
+            action=WRITE_OUTCOME_ACTIONS[result.outcome],
             resource="questionnaire",
             object_id=response_id,
         )

@@ -25,6 +25,21 @@ class ErrorSerializer(serializers.Serializer):
     error = ErrorBodySerializer()
 
 
+class SessionLogErrorBodySerializer(ErrorBodySerializer):
+    """The error of a session-log write, which may name the log a session already has."""
+
+    existing_log = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="With 409 `session_already_logged`: the id of the log the session has, to "
+        "fetch and merge with. Absent otherwise.",
+    )
+
+
+class SessionLogErrorSerializer(serializers.Serializer):
+    error = SessionLogErrorBodySerializer()
+
+
 ERROR_DESCRIPTIONS = {
     "400": "Invalid input; `error.fields` names each field.",
     "401": "Not signed in, or the token has expired.",

@@ -195,6 +195,11 @@ class PlannedSession(TimestampedModel):
     originally_scheduled_at = models.DateTimeField(
         _("originally scheduled at"), null=True, blank=True
     )
+    # The earliest local date the session had before it moved to local_date (a reschedule, a
+    # resume, new weekdays); empty while it never moved. An offline app may still show any day
+    # the session had: a log done from the earliest of them on is of this session
+    # (services/session._require_session_day).
+    earliest_local_date = models.DateField(_("earliest local date"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("planned session")

@@ -4,13 +4,12 @@ from uuid import UUID
 from django.db.models import (
     Case,
     Count,
+    F,
     Max,
     Min,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -23,7 +22,6 @@ from programs.models import (
     ProgrammeExercise,
     ProgrammePhase,
     ProgrammeTemplate,
-    SessionLog,
     SessionStatus,
     TemplateExercise,
     TemplatePhase,
@@ -124,9 +122,10 @@ def programme_sessions(
     *, programme: Programme, date_from: date | None = None, date_to: date | None = None
 ) -> QuerySet[PlannedSession]:
     """With what happened to each (log, attendance, whether it counts as done: adherence's
-    ``with_outcome``) in the same query."""
+    ``with_outcome``) in the same query; the log's id from with_outcome's join of the logs
+    (a session has at most one)."""
     sessions = with_outcome(PlannedSession.objects.filter(programme=programme)).annotate(
-        log_id=Subquery(SessionLog.objects.filter(planned_session=OuterRef("pk")).values("pk")[:1]),
+        log_id=F("logs__id")
     )
     if date_from is not None:
         sessions = sessions.filter(local_date__gte=date_from)

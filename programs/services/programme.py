@@ -313,6 +313,15 @@ def _movable_sessions(programme: Programme, *, after: datetime):
     ).order_by("scheduled_at")
 
 
+def _moved_from(session: PlannedSession, new_date: date) -> None:
+    """Keep the earliest day ``session`` had before it moves to ``new_date``: an app offline
+    since then may still show it (services/session._require_session_day)."""
+    if new_date != session.local_date:
+        session.earliest_local_date = min(
+            day for day in (session.earliest_local_date, session.local_date) if day is not None
+        )
+
+
 def _apply_slots(sessions: list[PlannedSession], slots, *, status: SessionStatus) -> None:
     """Give sessions their new slots without tripping the one-a-day constraint: they are put on
     hold (outside the constraint) while they move, and set to ``status`` in one statement."""
@@ -320,13 +329,15 @@ def _apply_slots(sessions: list[PlannedSession], slots, *, status: SessionStatus
     PlannedSession.objects.filter(pk__in=ids).update(status=SessionStatus.ON_HOLD)
     now = timezone.now()
     for session, slot in zip(sessions, slots, strict=True):
+        _moved_from(session, slot.local_date)
         session.week = slot.week
         session.local_date = slot.local_date
         session.scheduled_at = slot.scheduled_at
         session.supervised = slot.supervised
         session.updated_at = now
     PlannedSession.objects.bulk_update(
-        sessions, ["week", "local_date", "scheduled_at", "supervised", "updated_at"]
+        sessions,
+        ["week", "local_date", "earliest_local_date", "scheduled_at", "supervised", "updated_at"],
     )
     PlannedSession.objects.filter(pk__in=ids).update(status=status)
 
@@ -520,6 +531,7 @@ def session_reschedule(
     before = session.scheduled_at
     if session.originally_scheduled_at is None:
         session.originally_scheduled_at = before
+    _moved_from(session, local_date)
     session.scheduled_at = moment
     session.local_date = local_date
     try:

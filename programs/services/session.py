@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, router, transaction
-from django.db.models import Exists, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.constants import OnConflict
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
@@ -124,15 +124,23 @@ class _Target:
 
 
 def _target(patient: Patient, data: dict[str, Any], log_id: UUID) -> _Target:
-    """The planned session (with its programme), or for an extra session the running
-    programme, and whether ``log_id`` exists: one query. Another patient's session is simply
-    not found."""
+    """The planned session (with its programme and the id of the log it has, as
+    ``existing_log``), or for an extra session the programme of the stored log or else the
+    running programme, and whether ``log_id`` exists: one query. Another patient's session
+    is simply not found."""
     taken = Exists(SessionLog.objects.filter(pk=log_id))
     if data.get("planned_session"):
         planned = (
             PlannedSession.objects.select_related("programme")
             .filter(pk=data["planned_session"], programme__patient=patient)
-            .annotate(log_exists=taken)
+            .annotate(
+                log_exists=taken,
+                existing_log=Subquery(
+                    SessionLog.objects.filter(
+                        planned_session=OuterRef("pk"), patient=patient
+                    ).values("pk")[:1]
+                ),
+            )
             .first()
         )
         if planned is None:
@@ -141,9 +149,16 @@ def _target(patient: Patient, data: dict[str, Any], log_id: UUID) -> _Target:
                 fields={"planned_session": (_("Planned session not found."), "not_found")},
             )
         return _Target(planned=planned, programme=planned.programme, log_exists=planned.log_exists)
+    # An extra session's log, once stored, keeps its programme: edited after that programme
+    # ended (the next morning's pain), or while a new one runs, it stays where it was done.
+    holds_log = Exists(
+        SessionLog.objects.filter(pk=log_id, patient=patient, programme=OuterRef("pk"))
+    )
     programme = (
-        Programme.objects.filter(patient=patient, status__in=RUNNING_STATUSES)
-        .annotate(log_exists=taken)
+        Programme.objects.filter(patient=patient)
+        .annotate(log_exists=taken, holds_log=holds_log)
+        .filter(Q(holds_log=True) | Q(status__in=RUNNING_STATUSES))
+        .order_by("-holds_log")
         .first()
     )
     if programme is None:
@@ -260,29 +275,33 @@ def _require_session_day(
     - the day is the session's date where the patient was (the UTC offset the app sent) or in
       the programme's time zone, whichever is reached first, and the app's clock may run
       CLOCK_SKEW behind;
-    - a session changed after the moment given (moved by the physiotherapist, replanned after
-      a pause) may have been on that earlier day in the app that logged it offline;
+    - a session that moved (the physiotherapist moved it, a resume or new weekdays planned it
+      again) counts from the earliest day it ever had (``earliest_local_date``): an app
+      offline since may still show that day, and the patient's data is not to be lost.
+      Only a real change of day counts; a schedule saved unchanged, a new time of day or a
+      pause opens no earlier day. "Ever" rather than "by the moment given": a move never goes
+      to a day before the one it is made on, so the two differ only for a log done on a day
+      the session was moved to later that same day, a day it really had;
     - a skipped log may be made in advance: the patient says beforehand that it will not
       happen (the physiotherapist sees it, and no reminder is sent for it)."""
     if planned is None or data["status"] == LogStatus.SKIPPED:
         return
-    performed_at = data["performed_at"]
-    latest = performed_at + CLOCK_SKEW
+    latest = data["performed_at"] + CLOCK_SKEW
     day = max(latest.date(), latest.astimezone(ZoneInfo(programme.time_zone)).date())
-    if day >= planned.local_date or planned.updated_at > performed_at:
+    first_day = min(d for d in (planned.local_date, planned.earliest_local_date) if d is not None)
+    if day >= first_day:
         return
-    raise ValidationFailed(
-        fields={
-            "performed_at": (
-                _(
-                    "This session is on %(date)s: it can be logged as done from that day on "
-                    "(or as skipped, in advance)."
-                )
-                % {"date": planned.local_date.isoformat()},
-                "before_session_day",
-            )
-        }
-    )
+    if first_day == planned.local_date:
+        message = _(
+            "This session is on %(date)s: it can be logged as done from that day on "
+            "(or as skipped, in advance)."
+        ) % {"date": planned.local_date.isoformat()}
+    else:
+        message = _(
+            "This session is on %(date)s and was on %(first)s before: it can be logged as "
+            "done from %(first)s on (or as skipped, in advance)."
+        ) % {"date": planned.local_date.isoformat(), "first": first_day.isoformat()}
+    raise ValidationFailed(fields={"performed_at": (message, "before_session_day")})
 
 
 def _due(planned: PlannedSession | None, prescriptions: dict) -> dict:
@@ -366,18 +385,35 @@ def _snapshot(log: SessionLog) -> dict[str, Any]:
     )
 
 
-def _already_logged(patient_id: UUID, planned: PlannedSession | None) -> ConflictError:
+def _existing_log(patient_id: UUID, planned: PlannedSession | None) -> UUID | None:
+    """The log a planned session has, once an insert or a move found it taken meanwhile.
+    The session was found among this patient's own, so its log is theirs; looked up by
+    patient too all the same, so that no other patient's log id could ever come out here
+    (as in ``_target``'s ``existing_log``)."""
+    if planned is None:
+        return None
+    return (
+        SessionLog.objects.filter(planned_session=planned, patient_id=patient_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def _require_loggable(planned: PlannedSession | None, log_id: UUID) -> None:
+    """What the session's state says before the body is looked at: a session with another
+    log is a 409 naming that log, a cancelled one a 409. The app hears what it can act on
+    (fetch and merge, or drop the log), not a 400 about a body that could never be stored."""
+    if planned is None:
+        return
+    if planned.existing_log is not None and planned.existing_log != log_id:
+        raise _already_logged(planned.existing_log)
+    if planned.status == SessionStatus.CANCELLED:
+        raise _session_cancelled()
+
+
+def _already_logged(existing: UUID | None) -> ConflictError:
     """409 for a second log of a planned session, carrying the id of the log it has
-    (``existing_log``) so that the app can fetch that one and merge. The session was found
-    among this patient's own, so its log is theirs; looked up by patient too all the same,
-    so that no other patient's log id could ever come out here."""
-    existing = None
-    if planned is not None:
-        existing = (
-            SessionLog.objects.filter(planned_session=planned, patient_id=patient_id)
-            .values_list("pk", flat=True)
-            .first()
-        )
+    (``existing_log``) so that the app can fetch that one and merge."""
     message = _("This session has already been logged.")
     return ConflictError(
         message,
@@ -413,7 +449,10 @@ def session_log_upsert(
     - A second log of a planned session: 409 naming the log it has (``existing_log``).
 
     A replay is answered before the body is checked again: the same request retried after
-    the programme ended or an exercise was removed still returns the stored record.
+    the programme ended or an exercise was removed still returns the stored record. What
+    the stored state says comes before the body's checks too: a locked log is a 409
+    ``log_locked`` and a session with another log a 409 ``session_already_logged``,
+    whatever the body.
     ``audit`` is called with the result inside the transaction (the API writes the access log
     there, so that the entry commits with the write or not at all).
     The log's rows come back on ``result.log.exercise_rows`` for the response, and its
@@ -441,10 +480,9 @@ def _upsert(
     if target.log_exists and (stored := _locked(log_id)) is not None:
         answer = _answer_stored(stored, patient, data, digest)
         return answer or _update(stored, data, body, digest, target)
-    prescriptions = _check(target, data)
     planned = target.planned
-    if planned is not None and planned.status == SessionStatus.CANCELLED:
-        raise _session_cancelled()
+    _require_loggable(planned, log_id)
+    prescriptions = _check(target, data)
     log = SessionLog(
         id=log_id,
         patient=patient,
@@ -460,7 +498,7 @@ def _upsert(
         # this is its replay or update), or the planned session was logged under another id.
         stored = _locked(log_id)
         if stored is None:
-            raise _already_logged(patient.pk, planned)
+            raise _already_logged(_existing_log(patient.pk, planned))
         answer = _answer_stored(stored, patient, data, digest)
         return answer or _update(stored, data, body, digest, target)
     log.exercise_rows = _write_exercises(log, planned, data, prescriptions)
@@ -520,8 +558,8 @@ def _locked(log_id: UUID) -> SessionLog | None:
 def _update(
     log: SessionLog, data: dict[str, Any], body: dict, digest: str, target: _Target
 ) -> LogResult:
-    """A changed body for the patient's own stored ``log`` (checked by the caller)."""
-    prescriptions = _check(target, data)
+    """A changed body for the patient's own stored ``log`` (checked by the caller). The lock,
+    and the state of a session the log moves to, are checked before the body."""
     if timezone.now() > _lock_deadline(log):
         raise ConflictError(
             _("This log is locked: a log can be changed for %(days)s days after it was made.")
@@ -530,8 +568,9 @@ def _update(
         )
     planned = target.planned
     moved = planned is not None and planned.pk != log.planned_session_id
-    if moved and planned.status == SessionStatus.CANCELLED:
-        raise _session_cancelled()
+    if moved:
+        _require_loggable(planned, log.pk)
+    prescriptions = _check(target, data)
     SessionLogRevision.objects.create(log=log, revision=log.revision, body=_snapshot(log))
     log.planned_session = planned
     log.programme = target.programme
@@ -546,7 +585,7 @@ def _update(
             with transaction.atomic():
                 log.save()
         except IntegrityError:
-            raise _already_logged(log.patient_id, planned) from None
+            raise _already_logged(_existing_log(log.patient_id, planned)) from None
     else:
         log.save()
     log.exercises.all().delete()

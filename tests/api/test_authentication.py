@@ -74,3 +74,16 @@ def test_a_refreshed_pair_names_the_role_too(world):
     assert refreshed.status_code == 200, refreshed.json()
     assert AccessToken(refreshed.json()["access"])["role"] == "physiotherapist"
     assert RefreshToken(refreshed.json()["refresh"])["role"] == "physiotherapist"
+
+
+def test_a_staff_token_joins_nothing(world):
+    """Staff have no profile: their user is read alone. (select_related() without names
+    would follow every non-null foreign key the user model ever gets.)"""
+    from programs.api.authentication import PROFILES, _UsersWithProfiles
+    from programs.models import Role
+
+    users = _UsersWithProfiles(PROFILES[Role.STAFF]).objects.all()
+    assert users.query.select_related is False
+    status, sql = user_query(signed_in("staff"), "/api/v1/me/")
+    assert status == 200
+    assert "JOIN" not in sql

@@ -12,7 +12,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from programs.errors import ValidationFailed
-from programs.models import EndReason, OutcomeScore, QuestionnaireResponse, WeeklyPain
+from programs.models import (
+    AccessLogEntry,
+    EndReason,
+    OutcomeScore,
+    QuestionnaireResponse,
+    WeeklyPain,
+)
 from programs.scoring import hoos_item_codes
 from programs.services.outcome import questionnaire_response_upsert, weekly_pain_report
 from programs.services.programme import programme_end, programme_pause, programme_resume
@@ -163,6 +169,8 @@ class TestQuestionnaires:
         assert first.json() == again.json()
         assert (changed.json()["revision"], changed.json()["scores"]) == (2, {"oxford": 36.0})
         assert OutcomeScore.objects.filter(measure="oxford").count() == 1
+        entries = AccessLogEntry.objects.filter(resource="questionnaire").order_by("pk")
+        assert [e.action for e in entries] == ["create", "read", "update"]  # a replay reads
 
     def test_another_patients_response_id_is_a_404_and_untouched(self, world, march):
         response_id = uuid.uuid4()
@@ -423,6 +431,8 @@ class TestWeeklyPain:
         assert (first.status_code, again.status_code, changed.status_code) == (201, 200, 200)
         assert changed.json()["week_start"] == "2027-03-01"
         assert WeeklyPain.objects.get().nrs == 5
+        entries = AccessLogEntry.objects.filter(resource="weekly_pain").order_by("pk")
+        assert [e.action for e in entries] == ["create", "read", "update"]  # a replay reads
 
     @pytest.mark.parametrize(
         ("week", "body", "field"),

@@ -2,7 +2,7 @@
 attendance, adherence (with a hand-worked example), and the access matrix."""
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,7 +18,13 @@ from programs.models import (
     SessionStatus,
     SyncChange,
 )
-from programs.services.programme import programme_update_schedule, session_reschedule
+from programs.services.programme import (
+    programme_end,
+    programme_pause,
+    programme_resume,
+    programme_update_schedule,
+    session_reschedule,
+)
 from programs.services.session import attendance_register, session_log_upsert
 from tests.access import check_access
 from tests.conftest import enrol
@@ -146,6 +152,64 @@ class TestPut:
             "2027-03-04T18:10:00+01:00",
         )
 
+    def test_the_access_log_says_what_each_put_did(self, world, march):
+        session = on(march, 2027, 3, 4)
+        log_id = uuid.uuid4()
+        url = f"/api/v1/me/session-logs/{log_id}/"
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            client = world.client("owner")
+            client.put(url, log_body(session), format="json")
+            client.put(url, log_body(session), format="json")  # a retry: nothing changes
+            client.put(url, log_body(session, pain_next_morning=3), format="json")
+        entries = AccessLogEntry.objects.filter(
+            patient_id=world.owner.pk, resource="session_log", object_id=str(log_id)
+        ).order_by("pk")
+        assert [e.action for e in entries] == ["create", "read", "update"]
+
+    def test_an_extra_session_keeps_its_programme_when_edited_after_it_ended(self, world, march):
+        # Done on Saturday on the patient's own; the programme ends that evening; Sunday
+        # morning the app sends the next-morning pain. Meanwhile a new programme started:
+        # the log stays with the programme it was done in.
+        log_id = uuid.uuid4()
+        url = f"/api/v1/me/session-logs/{log_id}/"
+        body = log_body(
+            on(march, 2027, 3, 4), planned_session=None, performed_at="2027-03-06T10:00:00+01:00"
+        )
+        with time_machine.travel(ams(2027, 3, 6, 11, 0)):
+            created = world.client("owner").put(url, body, format="json")
+        with time_machine.travel(ams(2027, 3, 6, 20, 0), tick=False):
+            programme_end(actor=world.physio.user, programme=march, reason="medical")
+        with time_machine.travel(ams(2027, 3, 7, 8, 0)):
+            after_the_end = world.client("owner").put(
+                url, {**body, "pain_next_morning": 3}, format="json"
+            )
+        with time_machine.travel(ams(2027, 3, 7, 9, 0), tick=False):
+            enrol(world.owner, world.physio, start_date=ams(2027, 3, 8).date())
+        with time_machine.travel(ams(2027, 3, 7, 10, 0)):
+            with_a_new_one = world.client("owner").put(
+                url, {**body, "pain_next_morning": 4}, format="json"
+            )
+        assert created.status_code == 201, created.json()
+        assert after_the_end.status_code == 200, after_the_end.json()
+        assert with_a_new_one.status_code == 200, with_a_new_one.json()
+        assert with_a_new_one.json()["programme"] == str(march.pk)
+        log = SessionLog.objects.get(pk=log_id)
+        assert (log.programme_id, log.pain_next_morning, log.revision) == (march.pk, 4, 3)
+
+    def test_a_new_extra_session_after_the_programme_ended_is_still_a_400(self, world, march):
+        with time_machine.travel(ams(2027, 3, 6, 20, 0), tick=False):
+            programme_end(actor=world.physio.user, programme=march, reason="medical")
+        body = log_body(
+            on(march, 2027, 3, 4), planned_session=None, performed_at="2027-03-06T10:00:00+01:00"
+        )
+        with time_machine.travel(ams(2027, 3, 7, 8, 0)):
+            response = world.client("owner").put(
+                f"/api/v1/me/session-logs/{uuid.uuid4()}/", body, format="json"
+            )
+        assert response.status_code == 400, response.json()
+        (error,) = response.json()["error"]["fields"]["planned_session"]
+        assert error["code"] == "no_running_programme"
+
     def test_next_morning_pain_arrives_later_as_an_update(self, world, march):
         session = on(march, 2027, 3, 4)
         url = f"/api/v1/me/session-logs/{uuid.uuid4()}/"
@@ -167,6 +231,26 @@ class TestPut:
         with time_machine.travel(ams(2027, 3, 12, 9, 0)):
             response = world.client("owner").put(url, log_body(session, note="x"), format="json")
         assert response.status_code == 409
+        assert response.json()["error"]["code"] == "log_locked"
+
+    def test_a_locked_log_is_a_409_even_when_the_new_body_fails_a_check(self, world, march):
+        # Eight days on, an exercise of the body is no longer in the programme (or never was):
+        # the log cannot change at all, which is what the app needs to hear.
+        session = on(march, 2027, 3, 4)
+        url = f"/api/v1/me/session-logs/{uuid.uuid4()}/"
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            world.client("owner").put(url, log_body(session), format="json")
+        with time_machine.travel(ams(2027, 3, 12, 9, 0)):
+            response = world.client("owner").put(
+                url,
+                log_body(
+                    session,
+                    status="partial",
+                    exercises=[{"programme_exercise": 2**31 - 1, "sets_done": 1}],
+                ),
+                format="json",
+            )
+        assert response.status_code == 409, response.json()
         assert response.json()["error"]["code"] == "log_locked"
 
     @pytest.mark.parametrize(
@@ -313,6 +397,17 @@ class TestPutQueries:
             response = self.put(client, log_id, {**body, "pain_next_morning": 2})
         assert (response.status_code, response.json()["revision"]) == (200, 2)
 
+    def test_a_second_log_of_a_session_is_answered_from_the_one_query(
+        self, march, client, django_assert_num_queries
+    ):
+        session, first = on(march, 2027, 3, 4), uuid.uuid4()
+        self.put(client, first, log_body(session))
+        # user, BEGIN, target (which names the session's log), ROLLBACK (a savepoint's two
+        # statements inside a test's transaction); 9 before the checks were reordered
+        with django_assert_num_queries(5):
+            response = self.put(client, uuid.uuid4(), log_body(session, note="again"))
+        assert (response.status_code, response.json()["error"]["existing_log"]) == (409, str(first))
+
     def test_a_flare_raises_its_alert_and_an_open_alert_costs_one_question(
         self, march, client, django_assert_num_queries
     ):
@@ -385,6 +480,60 @@ class TestSecondLogOfASession:
         assert response.status_code == 404
         assert "existing_log" not in response.json()["error"]
         assert str(mine) not in response.content.decode()
+
+    @pytest.mark.parametrize(
+        "overrides",
+        [
+            {"performed_at": "2027-03-03T18:10:00+01:00"},  # before the session's day
+            {"performed_at": "2027-03-05T18:10:00+01:00"},  # in the future
+            {"status": "partial", "exercises": [{"programme_exercise": 2**31 - 1, "sets_done": 1}]},
+        ],
+        ids=["before-its-day", "in-the-future", "unknown-exercise"],
+    )
+    def test_a_second_log_is_a_409_even_when_its_body_fails_a_check(self, world, march, overrides):
+        # The app must learn that the session has a log (to fetch and merge it), not be sent
+        # to correct a body that can never be stored.
+        session = on(march, 2027, 3, 4)
+        first = uuid.uuid4()
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            client = world.client("owner")
+            client.put(f"/api/v1/me/session-logs/{first}/", log_body(session), format="json")
+            response = client.put(
+                f"/api/v1/me/session-logs/{uuid.uuid4()}/",
+                log_body(session, **overrides),
+                format="json",
+            )
+        assert response.status_code == 409, response.json()
+        error = response.json()["error"]
+        assert (error["code"], error["existing_log"]) == ("session_already_logged", str(first))
+
+    def test_moving_a_log_onto_a_logged_session_is_a_409_even_with_a_failing_body(
+        self, world, march
+    ):
+        monday, thursday = on(march, 2027, 3, 1), on(march, 2027, 3, 4)
+        monday_log, thursday_log = uuid.uuid4(), uuid.uuid4()
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            client = world.client("owner")
+            client.put(
+                f"/api/v1/me/session-logs/{monday_log}/",
+                log_body(monday, performed_at="2027-03-01T18:10:00+01:00"),
+                format="json",
+            )
+            client.put(
+                f"/api/v1/me/session-logs/{thursday_log}/", log_body(thursday), format="json"
+            )
+            # Monday's log moved onto Thursday, with a moment before Thursday.
+            response = client.put(
+                f"/api/v1/me/session-logs/{monday_log}/",
+                log_body(thursday, performed_at="2027-03-01T18:10:00+01:00"),
+                format="json",
+            )
+        assert response.status_code == 409, response.json()
+        error = response.json()["error"]
+        assert (error["code"], error["existing_log"]) == (
+            "session_already_logged",
+            str(thursday_log),
+        )
 
     def test_a_sync_item_gets_the_same_answer(self, world, march):
         session = on(march, 2027, 3, 4)
@@ -474,7 +623,9 @@ class TestLoggedBeforeItsDay:
             )
         assert (created.status_code, updated.status_code) == (201, 200), updated.json()
 
-    def test_a_session_moved_before_it_was_done_counts_from_its_new_day(self, world, march):
+    def test_a_session_moved_later_may_still_be_done_on_its_old_day(self, world, march):
+        # Moved on Tuesday from Thursday to Friday; an app offline since Monday still shows
+        # Thursday, and the patient does it then: the log counts, the pain data is kept.
         session = on(march, 2027, 3, 4)
         with time_machine.travel(ams(2027, 3, 2, 10, 0), tick=False):
             session_reschedule(
@@ -485,10 +636,104 @@ class TestLoggedBeforeItsDay:
             )
         with time_machine.travel(ams(2027, 3, 4, 19, 0)):
             response = self.put(world, session, "2027-03-04T18:10:00+01:00")
+        assert response.status_code == 201, response.json()
+
+    def test_a_session_moved_later_is_not_done_before_any_day_it_had(self, world, march):
+        session = on(march, 2027, 3, 4)
+        with time_machine.travel(ams(2027, 3, 2, 10, 0), tick=False):
+            session_reschedule(
+                actor=world.physio.user,
+                session=session,
+                local_date=ams(2027, 3, 5).date(),
+                local_time=None,
+            )
+        with time_machine.travel(ams(2027, 3, 3, 19, 0)):
+            response = self.put(world, session, "2027-03-03T18:10:00+01:00")
+        assert response.status_code == 400, response.json()
+        (error,) = response.json()["error"]["fields"]["performed_at"]
+        assert error["code"] == "before_session_day"
+        # The day it can be logged from is its first day, and its new day is named too.
+        assert "2027-03-04" in error["message"] and "2027-03-05" in error["message"]
+
+    def test_a_session_moved_earlier_counts_from_its_new_day(self, world, march):
+        session = on(march, 2027, 3, 25)
+        with time_machine.travel(ams(2027, 3, 2, 10, 0), tick=False):
+            session_reschedule(
+                actor=world.physio.user,
+                session=session,
+                local_date=ams(2027, 3, 10).date(),
+                local_time=None,
+            )
+        with time_machine.travel(ams(2027, 3, 9, 19, 0)):
+            early = self.put(world, session, "2027-03-09T18:10:00+01:00")
+        with time_machine.travel(ams(2027, 3, 10, 19, 0)):
+            on_its_day = self.put(world, session, "2027-03-10T18:10:00+01:00")
+        assert early.status_code == 400, early.json()
+        (error,) = early.json()["error"]["fields"]["performed_at"]
+        assert error["code"] == "before_session_day" and "2027-03-10" in error["message"]
+        assert on_its_day.status_code == 201, on_its_day.json()
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            {},  # the dashboard's schedule form saved as it was
+            {"weekdays": [0, 3], "supervised_weekdays": [0]},
+            {"supervised_weekdays": [3]},
+            {"session_time": time(9, 0)},  # the hour moves, not the day
+        ],
+        ids=["unchanged", "same-values", "supervision", "time-of-day"],
+    )
+    def test_a_schedule_change_that_moves_no_day_opens_no_earlier_day(self, world, march, change):
+        with time_machine.travel(ams(2027, 3, 2, 10, 0), tick=False):
+            programme_update_schedule(actor=world.physio.user, programme=march, **change)
+        with time_machine.travel(ams(2027, 3, 2, 11, 0)):
+            response = self.put(world, on(march, 2027, 3, 25), "2027-03-02T09:00:00+01:00")
         assert response.status_code == 400, response.json()
         assert response.json()["error"]["fields"]["performed_at"][0]["code"] == (
             "before_session_day"
         )
+
+    def test_a_pause_opens_no_earlier_day(self, world, march):
+        with time_machine.travel(ams(2027, 3, 2, 10, 0), tick=False):
+            programme_pause(actor=world.physio.user, programme=march)
+        with time_machine.travel(ams(2027, 3, 2, 11, 0)):
+            response = self.put(world, on(march, 2027, 3, 25), "2027-03-02T09:00:00+01:00")
+        assert response.status_code == 400, response.json()
+        assert response.json()["error"]["fields"]["performed_at"][0]["code"] == (
+            "before_session_day"
+        )
+
+    def test_a_session_moved_by_a_resume_may_be_done_on_its_old_day(self, world, march):
+        # Paused on Tuesday, resumed a week later: Thursday 4 March moves on. An app offline
+        # since Monday did it on Thursday all the same.
+        session = on(march, 2027, 3, 4)
+        with time_machine.travel(ams(2027, 3, 2, 10, 0), tick=False):
+            programme_pause(actor=world.physio.user, programme=march)
+        with time_machine.travel(ams(2027, 3, 9, 10, 0), tick=False):
+            programme_resume(actor=world.physio.user, programme=march)
+        session.refresh_from_db()
+        assert session.local_date > ams(2027, 3, 9).date()
+        with time_machine.travel(ams(2027, 3, 9, 11, 0)):
+            before = self.put(world, session, "2027-03-03T18:10:00+01:00")
+            old_day = self.put(world, session, "2027-03-04T18:10:00+01:00")
+        assert before.status_code == 400, before.json()
+        assert old_day.status_code == 201, old_day.json()
+
+    def test_a_session_moved_by_new_weekdays_may_be_done_on_its_old_day(self, world, march):
+        # From Mondays and Thursdays to Tuesdays and Fridays, on Wednesday 3 March.
+        session = on(march, 2027, 3, 4)
+        with time_machine.travel(ams(2027, 3, 3, 10, 0), tick=False):
+            programme_update_schedule(
+                actor=world.physio.user,
+                programme=march,
+                weekdays=[1, 4],
+                supervised_weekdays=[1],
+            )
+        session.refresh_from_db()
+        assert session.local_date == ams(2027, 3, 5).date()
+        with time_machine.travel(ams(2027, 3, 4, 19, 0)):
+            response = self.put(world, session, "2027-03-04T18:10:00+01:00")
+        assert response.status_code == 201, response.json()
 
 
 class TestSync:
@@ -526,9 +771,10 @@ class TestSync:
             client.post("/api/v1/me/sync/", {"session_logs": [good, bad]}, format="json")
             client.post("/api/v1/me/sync/", {"session_logs": [good]}, format="json")  # replay
         entries = AccessLogEntry.objects.filter(patient_id=world.owner.pk, resource="session_log")
+        # NEN 7513 logs the event that happened: the replay only read the stored log back.
         assert sorted((e.action, e.object_id) for e in entries) == [
             ("create", good["id"]),
-            ("update", good["id"]),
+            ("read", good["id"]),
         ]
 
     def test_an_item_that_is_not_an_object_is_that_items_error(self, world, march):

@@ -162,3 +162,18 @@ class TestDerivedStatus:
             )
         due = next(s for s in results if s["status"] == "due")
         assert label in due["status_label"].lower()
+
+
+def test_each_sessions_log_id_comes_from_the_join_adherence_already_makes(world, story):
+    """programme_sessions reads the log's id through with_outcome's join of the logs (a
+    session has at most one), not through a correlated subquery of its own."""
+    from django.db.models.expressions import Col
+
+    from programs.models import SessionLog
+    from programs.selectors.programme import programme_sessions
+
+    sessions = programme_sessions(programme=story)
+    assert isinstance(sessions.query.annotations["log_id"], Col)
+    logged = dict(SessionLog.objects.values_list("planned_session_id", "pk"))
+    assert len(logged) == 5
+    assert {s.pk: s.log_id for s in sessions} == {s.pk: logged.get(s.pk) for s in sessions}

@@ -351,6 +351,36 @@ class TestReschedule:
         assert local(moved.originally_scheduled_at) == datetime_ams(2027, 3, 8, 18, 0)
         assert winter.changes.filter(kind=ChangeKind.SESSION_RESCHEDULED).count() == 1
 
+    def test_a_session_keeps_the_earliest_day_it_had_and_only_a_new_day_counts(self, world, winter):
+        session = winter.sessions.order_by("scheduled_at")[2]  # Monday 8 March
+        assert session.earliest_local_date is None
+        with time_machine.travel(datetime_ams(2027, 3, 2, 12, 0), tick=False):
+            for day, at in [(9, time(10, 30)), (9, time(8, 0)), (12, None), (10, None)]:
+                session = session_reschedule(
+                    actor=world.physio.user,
+                    session=session,
+                    local_date=date(2027, 3, day),
+                    local_time=at,
+                )
+        session.refresh_from_db()
+        assert (session.local_date, session.earliest_local_date) == (
+            date(2027, 3, 10),
+            date(2027, 3, 8),
+        )
+
+    def test_a_resume_keeps_each_sessions_earlier_day(self, world, winter):
+        with time_machine.travel(datetime_ams(2027, 3, 2, 12, 0), tick=False):
+            programme_pause(actor=world.physio.user, programme=winter)
+            before = {s.pk: s.local_date for s in winter.sessions.filter(status="on_hold")}
+        with time_machine.travel(datetime_ams(2027, 3, 16, 12, 0), tick=False):
+            programme_resume(actor=world.physio.user, programme=winter)
+        after = {
+            s.pk: (s.local_date, s.earliest_local_date)
+            for s in winter.sessions.filter(pk__in=before)
+        }
+        assert all(after[pk] == (after[pk][0], day) for pk, day in before.items())
+        assert all(after[pk][0] > day for pk, day in before.items())
+
     def test_not_onto_a_day_that_has_a_session(self, world, winter):
         first, second = winter.sessions.order_by("scheduled_at")[:2]
         with (

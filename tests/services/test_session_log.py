@@ -150,11 +150,19 @@ class TestUpsert:
             session_log_upsert(patient=world.owner, log_id=log_id, data=extra)
             programme_end(actor=world.physio.user, programme=march, reason="surgery_referral")
             replay = session_log_upsert(patient=world.owner, log_id=log_id, data=extra)
-            # A change is still checked: an extra session needs a running programme.
+            # A change is made and checked in the log's own programme, ended or not.
+            changed = session_log_upsert(
+                patient=world.owner, log_id=log_id, data={**extra, "note": "x"}
+            )
             with pytest.raises(ValidationFailed) as caught:
-                session_log_upsert(patient=world.owner, log_id=log_id, data={**extra, "note": "x"})
+                session_log_upsert(
+                    patient=world.owner,
+                    log_id=log_id,
+                    data={**extra, "performed_at": ams(2027, 2, 20, 10, 0)},
+                )
         assert replay.outcome == "unchanged"
-        assert list(caught.value.fields) == ["planned_session"]
+        assert (changed.outcome, changed.log.programme) == ("updated", march)
+        assert list(caught.value.fields) == ["performed_at"]
 
     def test_another_patients_log_id_is_not_found_and_not_overwritten(self, world, march):
         session = session_on(march, ams(2027, 3, 4).date())
@@ -207,6 +215,11 @@ class TestUpsert:
             )
         with time_machine.travel(ams(2027, 3, 8, 19, 0)), pytest.raises(ConflictError) as caught:
             session_log_upsert(patient=world.owner, log_id=uuid.uuid4(), data=body(next_monday))
+        assert caught.value.code == "session_cancelled"
+        # Whatever the body: a cancelled session takes no log, so that is what the app hears.
+        early = body(next_monday, performed_at=ams(2027, 3, 5, 9, 0))
+        with time_machine.travel(ams(2027, 3, 8, 19, 0)), pytest.raises(ConflictError) as caught:
+            session_log_upsert(patient=world.owner, log_id=uuid.uuid4(), data=early)
         assert caught.value.code == "session_cancelled"
         assert SessionLog.objects.count() == 1
 
