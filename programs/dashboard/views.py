@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from programs.api.physio import ResolveSerializer
 from programs.api.shared import allowance_text
 from programs.dashboard.charts import CurrentWeek, Series, bar_chart, line_chart
 from programs.errors import ConflictError
@@ -385,25 +386,41 @@ def report_page(request, patient_id):
         return render(request, "dashboard/report.html", context)
 
 
+def _note_refusal(note: str) -> str | None:
+    """Why the API's resolve would refuse this note (ResolveSerializer: no NUL character, at
+    most 2000 characters), else None."""
+    serializer = ResolveSerializer(data={"note": note})
+    if serializer.is_valid():
+        return None
+    errors = " ".join(str(error) for error in serializer.errors["note"])
+    return _("The alert was not resolved. Note: %(error)s") % {"error": errors}
+
+
 @require_POST
 @physiotherapist_required
 def alert_action(request, alert_id, action):
     alert = Alert.objects.filter(pk=alert_id, patient__in=patients_visible_to(request.user)).first()
     if alert is None or action not in ("acknowledge", "resolve"):
         raise Http404
-    try:
-        if action == "acknowledge":
-            alert_acknowledge(alert=alert, actor=request.user)
-            messages.success(request, _("Alert acknowledged."))
-        else:
-            alert_resolve(alert=alert, actor=request.user, note=request.POST.get("note", "")[:2000])
-            messages.success(request, _("Alert resolved."))
-    except ConflictError as error:
-        messages.error(request, str(error.message))
+    note = request.POST.get("note", "")
+    refusal = _note_refusal(note) if action == "resolve" else None
+    if refusal is None:
+        try:
+            if action == "acknowledge":
+                alert_acknowledge(alert=alert, actor=request.user)
+                messages.success(request, _("Alert acknowledged."))
+            else:
+                alert_resolve(alert=alert, actor=request.user, note=note)
+                messages.success(request, _("Alert resolved."))
+        except ConflictError as error:
+            refusal = str(error.message)
+    if refusal is not None:
+        messages.error(request, refusal)
+    # Refused, nothing changed: the alert was only looked at.
     access_log_record(
         request=request,
         patients=[alert.patient_id],
-        action=AccessAction.UPDATE,
+        action=AccessAction.READ if refusal is not None else AccessAction.UPDATE,
         resource="dashboard:alert",
         object_id=alert.pk,
     )
