@@ -57,6 +57,7 @@ from programs.models import (
     ProgrammeTemplate,
     SessionStatus,
 )
+from programs.selectors.monitoring import programme_current_week
 from programs.selectors.programme import (
     programme_detail,
     programme_history,
@@ -267,11 +268,6 @@ def _local_today(programme: Programme) -> date:
     return timezone.now().astimezone(ZoneInfo(programme.time_zone)).date()
 
 
-def _programme_week(programme: Programme, today: date) -> int | None:
-    week = (today - programme.start_date).days // 7 + 1
-    return week if 1 <= week <= programme.weeks else None
-
-
 def _catalogue_choices(catalogue: list[Exercise], exclude: set[int]) -> list:
     groups: dict[str, list] = {}
     for exercise in catalogue:
@@ -360,9 +356,10 @@ def _history(programme: Programme, phases, session_weeks: dict[str, int], catalo
 def _programme_view(programme: Programme, bound: dict) -> ProgrammeView:
     """The programme (from programme_detail: phases and exercises prefetched) with its
     sessions, history and forms: a fixed number of queries however long the programme."""
-    today = _local_today(programme)
-    week = _programme_week(programme, today)
     now = timezone.now()
+    today = _local_today(programme)
+    # The patient page's week: a pause holds it back with the sessions it moved.
+    week = programme_current_week(programme=programme, now=now)
     catalogue = list(Exercise.objects.filter(is_active=True).order_by("kind", "difficulty", "slug"))
     phases = list(programme.phases.all())
     sessions = list(programme_sessions(programme=programme))
@@ -718,7 +715,7 @@ def exercise_add(request, programme_id, phase_order):
             return _back(programme.pk, f"exercise-{submitted.result.pk}")
         _already_sent(request)
         return _back(programme.pk, f"phase-{phase.order}")
-    week = _programme_week(programme, _local_today(programme))
+    week = programme_current_week(programme=programme)
     if submitted.invalid:
         block = _phase_block(phase, items, catalogue, week, {("add", phase.order): form})
         return _partial(

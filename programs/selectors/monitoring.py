@@ -105,6 +105,16 @@ def current_week(programme: Programme, weeks: dict[int, WeekFigures], now: datet
     return max(1, min(by_calendar, min(to_come, default=programme.weeks), programme.weeks))
 
 
+def programme_current_week(*, programme: Programme, now: datetime | None = None) -> int | None:
+    """current_week of one programme, with its week figures fetched (one grouped query): for
+    pages that show the week but not the figures (the programme page)."""
+    now = now or timezone.now()
+    plan = {
+        week: figures for (_id, week), figures in weeks_by_programme([programme.pk], now).items()
+    }
+    return current_week(programme, plan, now)
+
+
 def search_patients(patients: QuerySet[Patient], q: str) -> QuerySet[Patient]:
     """Patients whose first name, last name or username holds every word of ``q`` (case
     does not matter): "anna", "bakker", "Anna Bakker" and "de jong" all find their patient."""
