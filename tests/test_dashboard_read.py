@@ -634,3 +634,71 @@ def test_the_report_of_a_patient_without_programme(world, client):
     assert AccessLogEntry.objects.filter(
         resource="dashboard:report", patient_id=world.owner.pk, action=AccessAction.EXPORT
     ).exists()
+
+
+# --- Scores of one programme ----------------------------------------------------------------------
+
+
+def answer_oxford(world, total: int, when: datetime, timepoint: str) -> None:
+    """An Oxford Hip Score of ``total`` (24 to 36) through the service, as the app sends it."""
+    answers = {f"OHS{i}": 3 if i <= total - 24 else 2 for i in range(1, 13)}
+    with time_machine.travel(when):
+        questionnaire_response_upsert(
+            patient=world.owner,
+            response_id=uuid.uuid4(),
+            data={
+                "instrument": "oxford",
+                "instrument_version": "1998",
+                "timepoint": timepoint,
+                "answered_at": when,
+                "answers": answers,
+            },
+        )
+
+
+@pytest.fixture
+def second_programme(world):
+    """An earlier programme (2026) with Oxford 24 at baseline and 36 at week 12, then this
+    year's programme from 1 March 2027 with its own baseline of 30."""
+    from tests.builders import completed_programme
+
+    earlier = completed_programme(world.owner, world.physio)
+    answer_oxford(world, 24, datetime(2026, 1, 4, 10, tzinfo=AMS), "baseline")
+    answer_oxford(world, 36, datetime(2026, 3, 30, 10, tzinfo=AMS), "week_12")
+    with time_machine.travel(at(20, month=2), tick=False):
+        current = enrol(world.owner, world.physio, start_date=date(2027, 3, 1))
+    answer_oxford(world, 30, at(27, month=2), "baseline")
+    return earlier, current
+
+
+def test_the_patient_page_shows_the_scores_of_the_current_programme(
+    world, second_programme, client
+):
+    """Each programme has its own baseline (docs/domain.md §2): last year's week 12 (36) is
+    not shown beside this year's baseline (30) as if it were an improvement."""
+    earlier, _current = second_programme
+    client.force_login(world.physio.user)
+    with time_machine.travel(at(2)):
+        html = page(client, f"/dashboard/patients/{world.owner.pk}/")
+    scores = html[html.index('id="scores"') :]
+    oxford = re.search(r'<tr data-measure="oxford">(.*?)</tr>', scores, re.S).group(1)
+    cells = re.findall(r"<td>(.*?)</td>", oxford, re.S)
+    assert cells[:2] == ["Oxford Hip Score", "30.0"] and "36.0" not in oxford
+    assert "Week 12" not in scores[: scores.index("</thead>")]
+    # The earlier programme's scores are in its own report.
+    assert f"/dashboard/patients/{world.owner.pk}/report/?programme={earlier.pk}" in scores
+    # The API's progress is of the same programme.
+    with time_machine.travel(at(2)):
+        progress = world.client("physio").get(f"/api/v1/physio/patients/{world.owner.pk}/progress/")
+    assert [(s["measure"], s["value"]) for s in progress.json()["scores"]] == [("oxford", 30.0)]
+
+
+def test_the_caseload_compares_with_the_current_programmes_baseline(
+    world, second_programme, client
+):
+    client.force_login(world.physio.user)
+    with time_machine.travel(at(2)):
+        html = page(client, "/dashboard/")
+    row = re.search(rf'data-patient="{world.owner.pk}">(.*?)</tr>', html, re.S).group(1)
+    oxford = re.search(r'<td class="score-oxford">(.*?)</td>', row, re.S).group(1)
+    assert oxford == "30"  # this programme's baseline, no change yet (it read "30 (+6.0)")

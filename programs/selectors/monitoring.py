@@ -65,12 +65,23 @@ class CaseloadRow:
         return len(self.alert_kinds)
 
 
-def _current_programmes(patient_ids: list[UUID]) -> dict[UUID, Programme]:
-    """The running programme of each patient, else the most recent one."""
+def _patients_programmes(patient_ids: list[UUID]) -> list[Programme]:
+    return list(
+        Programme.objects.filter(patient_id__in=patient_ids).order_by(
+            "patient_id", "-start_date", "-created_at"
+        )
+    )
+
+
+def _current_programmes(
+    patient_ids: list[UUID], programmes: list[Programme] | None = None
+) -> dict[UUID, Programme]:
+    """The running programme of each patient, else the most recent one (of ``programmes``,
+    the patients' programmes from _patients_programmes, when given)."""
     chosen: dict[UUID, Programme] = {}
-    for programme in Programme.objects.filter(patient_id__in=patient_ids).order_by(
-        "patient_id", "-start_date", "-created_at"
-    ):
+    if programmes is None:
+        programmes = _patients_programmes(patient_ids)
+    for programme in programmes:
         current = chosen.get(programme.patient_id)
         if current is None or (programme.is_running and not current.is_running):
             chosen[programme.patient_id] = programme
@@ -182,9 +193,15 @@ def caseload(
         .values_list("patient_id", "nrs")
     ):
         pain.setdefault(patient_id, []).append(nrs)
+    # Each programme has its own baseline (docs/domain.md §2): only the current programme's
+    # scores (those without a programme for a patient without one), as on the patient page.
     scores: dict[UUID, dict[str, dict]] = {}
     for patient_id, measure, value, timepoint in (
-        OutcomeScore.objects.filter(patient_id__in=ids, measure__in=CASELOAD_MEASURES)
+        OutcomeScore.objects.filter(measure__in=CASELOAD_MEASURES)
+        .filter(
+            Q(programme_id__in=programme_ids)
+            | Q(patient_id__in=set(ids) - set(programmes), programme__isnull=True)
+        )
         .order_by("measured_at", "id")
         .values_list("patient_id", "measure", "value", "timepoint")
     ):
@@ -293,12 +310,15 @@ def session_pain(*, programme: Programme) -> list[dict]:
 
 
 def patient_progress(*, patient: Patient, now: datetime | None = None) -> dict:
-    """One patient over their programme: weekly adherence, pain (weekly and per session),
-    scores with change against baseline, performance tests, the programme with its changes,
-    and alerts."""
+    """One patient over their programme (the running one, else the most recent): weekly
+    adherence, pain (weekly and per session), the programme's scores with change against its
+    baseline, performance tests, its changes, the patient's other programmes, and alerts."""
     now = now or timezone.now()
-    programme = _current_programmes([patient.pk]).get(patient.pk)
-    scores = scores_with_change(patient=patient)
+    programmes = _patients_programmes([patient.pk])
+    programme = _current_programmes([patient.pk], programmes).get(patient.pk)
+    # This programme's scores against its own baseline (docs/domain.md §2), as in the report:
+    # another programme's week 12 is not a point on this programme's course.
+    scores = scores_with_change(patient=patient, programme=programme)
     weeks = adherence_by_week(programme.pk, now) if programme else []
     this_week = week = None
     if programme is not None:
@@ -307,6 +327,7 @@ def patient_progress(*, patient: Patient, now: datetime | None = None) -> dict:
         this_week = plan.get(week) if programme.is_running and week is not None else None
     return {
         "programme": programme,
+        "other_programmes": [p for p in programmes if p != programme],
         "current_week": week,
         "this_week": this_week,
         "weeks": weeks,
