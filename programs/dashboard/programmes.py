@@ -795,6 +795,10 @@ def session_reschedule(request, programme_id, session_id):
                 _already_sent(request)
             return _back(programme.pk, f"session-{session.pk}")
         status = submitted.status
+        if not is_htmx(request):
+            # The form's own page, shown again with the errors: a read (it logs no read of
+            # its own, unlike the programme page).
+            _log_change(request, programme, AccessAction.READ, "dashboard:session", session.pk)
     else:
         form = _reschedule_form(session, programme)
         _log_change(request, programme, AccessAction.READ, "dashboard:session", session.pk)
