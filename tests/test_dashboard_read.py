@@ -702,3 +702,22 @@ def test_the_caseload_compares_with_the_current_programmes_baseline(
     row = re.search(rf'data-patient="{world.owner.pk}">(.*?)</tr>', html, re.S).group(1)
     oxford = re.search(r'<td class="score-oxford">(.*?)</td>', row, re.S).group(1)
     assert oxford == "30"  # this programme's baseline, no change yet (it read "30 (+6.0)")
+
+
+def test_the_patient_pages_weeks_come_from_one_grouped_query(world, programme, logged):
+    """The weekly adherence, the current week and this week's figures of the patient page
+    all come from weeks_by_programme: the same figures as adherence_by_week, with the
+    sessions grouped by week once."""
+    from programs.selectors.adherence import adherence_by_week
+    from programs.selectors.monitoring import patient_progress
+
+    now = at(9, 10)
+    with CaptureQueriesContext(connection) as captured:
+        progress = patient_progress(patient=world.owner, now=now)
+    assert progress["weeks"] == adherence_by_week(programme.pk, now)
+    assert [week for week, _figures in progress["weeks"]] == [1, 2]
+    assert progress["current_week"] == 2
+    # Queries selecting the planned sessions' week (before any aggregate), grouped.
+    by_week = re.compile(r'SELECT [^(]*"programs_plannedsession"\."week"')
+    grouped = [q["sql"] for q in captured if by_week.match(q["sql"]) and "GROUP BY" in q["sql"]]
+    assert len(grouped) == 1, grouped

@@ -35,7 +35,6 @@ from programs.scoring.pain import session_pain_signals
 from programs.selectors.adherence import (
     Adherence,
     WeekFigures,
-    adherence_by_week,
     extra_sessions_count,
     weeks_by_programme,
 )
@@ -319,10 +318,13 @@ def patient_progress(*, patient: Patient, now: datetime | None = None) -> dict:
     # This programme's scores against its own baseline (docs/domain.md §2), as in the report:
     # another programme's week 12 is not a point on this programme's course.
     scores = scores_with_change(patient=patient, programme=programme)
-    weeks = adherence_by_week(programme.pk, now) if programme else []
+    weeks: list[tuple[int, Adherence]] = []
     this_week = week = None
     if programme is not None:
+        # One grouped query for the weekly adherence and the current week's plan: the weeks
+        # with sessions due are those adherence_by_week gives, with the same figures.
         plan = {w: figures for (_id, w), figures in weeks_by_programme([programme.pk], now).items()}
+        weeks = [(w, plan[w].adherence) for w in sorted(plan) if plan[w].due]
         week = current_week(programme, plan, now)
         this_week = plan.get(week) if programme.is_running and week is not None else None
     return {
