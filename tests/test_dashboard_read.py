@@ -721,3 +721,57 @@ def test_the_patient_pages_weeks_come_from_one_grouped_query(world, programme, l
     by_week = re.compile(r'SELECT [^(]*"programs_plannedsession"\."week"')
     grouped = [q["sql"] for q in captured if by_week.match(q["sql"]) and "GROUP BY" in q["sql"]]
     assert len(grouped) == 1, grouped
+
+
+# --- The programme's history in words -------------------------------------------------------------
+
+
+def adjust(world, programme, *, doses: int, moves: int) -> None:
+    """Dose changes of the first exercise and moved sessions, through the services, on
+    Tuesday 2 March."""
+    from programs.services import programme as programme_services
+
+    item = (
+        ProgrammeExercise.objects.filter(phase__programme=programme, phase__order=1)
+        .exclude(repetitions=None)
+        .order_by("order")
+        .first()
+    )
+    later = [s for s in sessions(programme) if s.week >= 3]
+    with time_machine.travel(at(2, 9)):
+        for sets in range(doses):
+            programme_services.programme_exercise_update(
+                actor=world.physio.user, item=item, dose={"sets": 1 + sets % 3}
+            )
+        for session in later[:moves]:
+            programme_services.session_reschedule(
+                actor=world.physio.user,
+                session=session,
+                local_date=session.local_date + timedelta(days=1),
+                local_time=None,
+                reason="holiday",
+            )
+
+
+@pytest.mark.parametrize("url", ["/dashboard/patients/{pk}/", "/dashboard/patients/{pk}/report/"])
+def test_the_history_is_told_in_words_on_the_patient_page_and_in_the_report(
+    world, programme, client, url
+):
+    """One version of the history, the programme page's words (dashboard/history.py); its
+    queries do not grow with the history."""
+    url = url.format(pk=world.owner.pk)
+    client.force_login(world.physio.user)
+    adjust(world, programme, doses=1, moves=1)
+    with time_machine.travel(at(3, 10)):
+        few = page_queries(client, url)
+    adjust(world, programme, doses=4, moves=5)
+    with time_machine.travel(at(3, 10)):
+        many = page_queries(client, url)
+        html = page(client, url)
+    assert few == many
+    history = html[html.index('id="history"' if "report" not in url else 'id="report-history"') :]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", history))
+    assert '<ul class="changes">' not in html  # the old list of kinds is gone
+    assert "Enrolled" in text and "24 sessions planned" in text
+    assert "Dose changed:" in text and "(Phase 1: foundation)" in text and "sets: " in text
+    assert "Session of week 3 moved" in text and "reason: holiday" in text

@@ -39,7 +39,7 @@ from programs.dashboard.forms import (
     ScheduleForm,
     submit_once,
 )
-from programs.dashboard.history import describe_changes, dose_in_words, weekday_names
+from programs.dashboard.history import dose_in_words, history_in_words, weekday_names
 from programs.dashboard.views import physiotherapist_required
 from programs.models import (
     RUNNING_STATUSES,
@@ -341,12 +341,11 @@ def _session_row(programme: Programme, session, now: datetime, form=None) -> Ses
     )
 
 
-def _history(programme: Programme, phases, session_weeks: dict[str, int], catalogue=()) -> list:
-    changes = list(programme_history(programme=programme))
-    described = describe_changes(
-        changes,
+def _history(programme: Programme, phases=None, session_weeks=None, catalogue=()) -> list:
+    described = history_in_words(
         programme=programme,
-        phase_names={phase.order: phase.name for phase in phases},
+        changes=list(programme_history(programme=programme)),
+        phases=phases,
         session_weeks=session_weeks,
         exercise_names={exercise.slug: exercise.name for exercise in catalogue},
     )
@@ -436,11 +435,9 @@ def programme_page(request, programme_id):
 
 def _history_oob(request, programme: Programme) -> str:
     """The history section, to be swapped in next to the changed part (htmx out of band)."""
-    phases = list(programme.phases.all())
-    weeks = {str(pk): week for pk, week in programme.sessions.values_list("pk", "week")}
     return render_to_string(
         "dashboard/_history.html",
-        {"history": _history(programme, phases, weeks), "oob": True},
+        {"history": _history(programme), "oob": True},
         request=request,
     )
 

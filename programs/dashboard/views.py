@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from programs.api.physio import ResolveSerializer
 from programs.api.shared import allowance_text
 from programs.dashboard.charts import CurrentWeek, Series, bar_chart, line_chart
+from programs.dashboard.history import history_in_words
 from programs.errors import ConflictError
 from programs.models import AccessAction, Alert, AlertStatus, Programme
 from programs.models.outcome import measure_label
@@ -295,6 +296,17 @@ def patient_page(request, patient_id):
         )
         phases = programme_phases(programme=programme)
         context["phases"] = phases
+        # The programme page's history in words, newest first.
+        context["history"] = history_in_words(
+            programme=programme,
+            changes=progress["changes"],
+            phases=phases,
+            exercise_names={
+                item.exercise.slug: item.exercise.name
+                for phase in phases
+                for item in phase.exercises.all()
+            },
+        )[::-1]
         context["current_phase"] = phase_for_week(phases, progress["current_week"] or 1)
         page = Paginator(session_logs(programme=programme), LOGS_PER_PAGE).get_page(
             request.GET.get("logs")
@@ -368,6 +380,7 @@ def report_page(request, patient_id):
         if programme is not None:
             report = programme_report(patient=patient, programme=programme)
             context["report"] = report
+            context["history"] = history_in_words(programme=programme, changes=report["changes"])
             context["charts"] = programme_charts(
                 programme=programme,
                 weekly_pain=report["weekly_pain"],

@@ -342,9 +342,7 @@ def patient_progress(*, patient: Patient, now: datetime | None = None) -> dict:
         "session_pain": session_pain(programme=programme) if programme else [],
         "scores": [s for s in scores if s["source"] == "questionnaire"],
         "performance_tests": [s for s in scores if s["source"] == "performance_test"],
-        "changes": list(programme.changes.select_related("actor").order_by("occurred_at"))
-        if programme
-        else [],
+        "changes": list(programme_history(programme=programme)) if programme else [],
         "alerts": list(
             Alert.objects.filter(patient=patient)
             .select_related("acknowledged_by", "resolved_by")
