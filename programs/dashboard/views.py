@@ -12,11 +12,13 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from programs.api.physio import ResolveSerializer
 from programs.api.shared import allowance_text
@@ -47,11 +49,26 @@ from programs.services.audit import access_log_record
 from programs.services.reimbursement import allowance_for
 
 
+def _to_login(request) -> HttpResponse:
+    """The login page, and back here after it. An htmx request would follow a redirect and
+    swap the login page into the part of the page it asked for: it gets an HX-Redirect, and
+    the browser goes there, back to the page the request came from (a boosted link: the page
+    it asked for; without the page, or from another site, the caseload)."""
+    htmx = getattr(request, "htmx", None)
+    if not htmx:
+        return redirect_to_login(request.get_full_path())
+    if htmx.boosted and request.method == "GET":
+        back = request.get_full_path()
+    else:
+        back = htmx.current_url_abs_path or reverse("dashboard")
+    return HttpResponseClientRedirect(redirect_to_login(back).url)
+
+
 def physiotherapist_required(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
+            return _to_login(request)
         physiotherapist = physiotherapist_of(request.user)
         if physiotherapist is None:
             return render(request, "dashboard/forbidden.html", status=403)

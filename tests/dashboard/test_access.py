@@ -4,6 +4,8 @@ for the patient's programme or session; patients, insurers and staff the dashboa
 page; anonymous visitors the login page. Changes need a POST with a CSRF token, and are
 access-logged."""
 
+from urllib.parse import quote
+
 import pytest
 import time_machine
 from django.test import Client
@@ -268,3 +270,41 @@ def test_every_refused_form_shown_again_is_logged_as_a_read(world, march, htmx):
         logged = set(entries.filter(patient_id=world.owner.pk).values_list("action", flat=True))
         assert logged in ({"read"}, {"list"}), (url, logged)
     assert not ProgrammeChange.objects.filter(programme=march.owner).exclude(kind="enrolled")
+
+
+def test_an_htmx_request_after_the_session_expired_sends_the_browser_to_the_login_page(
+    world, march
+):
+    """htmx would follow a 302 to the login page and swap that page into the row: the answer
+    is an HX-Redirect to the login page instead, back to the page the form was on."""
+    programme = march.owner
+    item = ProgrammeExercise.objects.filter(phase__programme=programme).first()
+    page = f"/dashboard/programmes/{programme.pk}/"
+    client = Client()  # signed out: the session expired
+    response = client.post(
+        f"{page}exercises/{item.pk}/",
+        form_data(f"dose-{item.pk}", sets="1", repetitions="5"),
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL=f"http://testserver{page}#exercise-{item.pk}",
+    )
+    assert response.status_code == 200 and response.content == b""
+    back = f"{page}#exercise-{item.pk}"  # to the row the form was in
+    assert response["HX-Redirect"] == f"/accounts/login/?next={quote(back)}"
+    assert not ProgrammeChange.objects.filter(programme=programme).exclude(kind="enrolled")
+    # Without the page it came from (or from another site): back to the caseload.
+    elsewhere = client.get(
+        f"{page}sessions/{programme.sessions.first().pk}/",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="https://example.org/dashboard/",
+    )
+    assert elsewhere["HX-Redirect"] == f"/accounts/login/?next={quote('/dashboard/')}"
+    # A page asked for by a boosted link: that page after signing in.
+    boosted = client.get(
+        "/dashboard/today/?who=practice", HTTP_HX_REQUEST="true", HTTP_HX_BOOSTED="true"
+    )
+    assert (
+        boosted["HX-Redirect"] == f"/accounts/login/?next={quote('/dashboard/today/?who=practice')}"
+    )
+    # Without htmx, the ordinary redirect.
+    plain = client.get(page)
+    assert (plain.status_code, plain["Location"]) == (302, f"/accounts/login/?next={quote(page)}")
