@@ -133,3 +133,52 @@ def test_scores_are_named_in_the_physiotherapists_language(world, client, flare)
     assert "<td>oxford</td>" not in english
     assert "<td>HOOS pain</td><td>75.0</td>" in english
     assert "<td>HOOS pijn</td><td>75,0</td>" in dutch  # and a decimal comma
+
+
+def _alert_log(flare) -> list[str]:
+    return list(
+        AccessLogEntry.objects.filter(resource="dashboard:alert", object_id=str(flare.pk))
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+
+
+def test_a_note_the_api_would_refuse_is_refused_and_nothing_is_written(world, client, flare):
+    """As the API's resolve (a NUL character, more than 2000 characters): the page says why
+    and the alert stays as it was; the note is never cut short."""
+    client.force_login(world.physio.user)
+    page = f"/dashboard/patients/{world.owner.pk}/"
+    for note, error in (
+        ("a\x00b", "Null characters are not allowed."),
+        ("x" * 2001, "Ensure this field has no more than 2000 characters."),
+    ):
+        response = client.post(
+            f"/dashboard/alerts/{flare.pk}/resolve/", {"note": note}, HTTP_ACCEPT_LANGUAGE="en"
+        )
+        assert (response.status_code, response["Location"]) == (302, page)
+        shown = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert f"The alert was not resolved. Note: {error}" in shown
+        flare.refresh_from_db()
+        assert (flare.status, flare.resolution_note, flare.resolved_at) == (
+            AlertStatus.OPEN,
+            "",
+            None,
+        )
+    assert _alert_log(flare) == ["read", "read"]
+    client.post(f"/dashboard/alerts/{flare.pk}/resolve/", {"note": "y" * 2000})
+    flare.refresh_from_db()
+    assert (flare.status, flare.resolution_note) == (AlertStatus.RESOLVED, "y" * 2000)
+    assert _alert_log(flare) == ["read", "read", "update"]
+
+
+def test_a_refused_alert_action_is_logged_as_a_read(world, client, flare):
+    """Acknowledging an alert resolved meanwhile changes nothing: the page says so, and the
+    access log has a read of the alert, not a change."""
+    client.force_login(world.physio.user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.post(f"/dashboard/alerts/{flare.pk}/resolve/", {"note": ""})
+    response = client.post(f"/dashboard/alerts/{flare.pk}/acknowledge/")
+    assert response.status_code == 302
+    shown = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "This alert has been resolved." in shown
+    assert _alert_log(flare) == ["update", "read"]

@@ -634,3 +634,144 @@ def test_the_report_of_a_patient_without_programme(world, client):
     assert AccessLogEntry.objects.filter(
         resource="dashboard:report", patient_id=world.owner.pk, action=AccessAction.EXPORT
     ).exists()
+
+
+# --- Scores of one programme ----------------------------------------------------------------------
+
+
+def answer_oxford(world, total: int, when: datetime, timepoint: str) -> None:
+    """An Oxford Hip Score of ``total`` (24 to 36) through the service, as the app sends it."""
+    answers = {f"OHS{i}": 3 if i <= total - 24 else 2 for i in range(1, 13)}
+    with time_machine.travel(when):
+        questionnaire_response_upsert(
+            patient=world.owner,
+            response_id=uuid.uuid4(),
+            data={
+                "instrument": "oxford",
+                "instrument_version": "1998",
+                "timepoint": timepoint,
+                "answered_at": when,
+                "answers": answers,
+            },
+        )
+
+
+@pytest.fixture
+def second_programme(world):
+    """An earlier programme (2026) with Oxford 24 at baseline and 36 at week 12, then this
+    year's programme from 1 March 2027 with its own baseline of 30."""
+    from tests.builders import completed_programme
+
+    earlier = completed_programme(world.owner, world.physio)
+    answer_oxford(world, 24, datetime(2026, 1, 4, 10, tzinfo=AMS), "baseline")
+    answer_oxford(world, 36, datetime(2026, 3, 30, 10, tzinfo=AMS), "week_12")
+    with time_machine.travel(at(20, month=2), tick=False):
+        current = enrol(world.owner, world.physio, start_date=date(2027, 3, 1))
+    answer_oxford(world, 30, at(27, month=2), "baseline")
+    return earlier, current
+
+
+def test_the_patient_page_shows_the_scores_of_the_current_programme(
+    world, second_programme, client
+):
+    """Each programme has its own baseline (docs/domain.md §2): last year's week 12 (36) is
+    not shown beside this year's baseline (30) as if it were an improvement."""
+    earlier, _current = second_programme
+    client.force_login(world.physio.user)
+    with time_machine.travel(at(2)):
+        html = page(client, f"/dashboard/patients/{world.owner.pk}/")
+    scores = html[html.index('id="scores"') :]
+    oxford = re.search(r'<tr data-measure="oxford">(.*?)</tr>', scores, re.S).group(1)
+    cells = re.findall(r"<td>(.*?)</td>", oxford, re.S)
+    assert cells[:2] == ["Oxford Hip Score", "30.0"] and "36.0" not in oxford
+    assert "Week 12" not in scores[: scores.index("</thead>")]
+    # The earlier programme's scores are in its own report.
+    assert f"/dashboard/patients/{world.owner.pk}/report/?programme={earlier.pk}" in scores
+    # The API's progress is of the same programme.
+    with time_machine.travel(at(2)):
+        progress = world.client("physio").get(f"/api/v1/physio/patients/{world.owner.pk}/progress/")
+    assert [(s["measure"], s["value"]) for s in progress.json()["scores"]] == [("oxford", 30.0)]
+
+
+def test_the_caseload_compares_with_the_current_programmes_baseline(
+    world, second_programme, client
+):
+    client.force_login(world.physio.user)
+    with time_machine.travel(at(2)):
+        html = page(client, "/dashboard/")
+    row = re.search(rf'data-patient="{world.owner.pk}">(.*?)</tr>', html, re.S).group(1)
+    oxford = re.search(r'<td class="score-oxford">(.*?)</td>', row, re.S).group(1)
+    assert oxford == "30"  # this programme's baseline, no change yet (it read "30 (+6.0)")
+
+
+def test_the_patient_pages_weeks_come_from_one_grouped_query(world, programme, logged):
+    """The weekly adherence, the current week and this week's figures of the patient page
+    all come from weeks_by_programme: the same figures as adherence_by_week, with the
+    sessions grouped by week once."""
+    from programs.selectors.adherence import adherence_by_week
+    from programs.selectors.monitoring import patient_progress
+
+    now = at(9, 10)
+    with CaptureQueriesContext(connection) as captured:
+        progress = patient_progress(patient=world.owner, now=now)
+    assert progress["weeks"] == adherence_by_week(programme.pk, now)
+    assert [week for week, _figures in progress["weeks"]] == [1, 2]
+    assert progress["current_week"] == 2
+    # Queries selecting the planned sessions' week (before any aggregate), grouped.
+    by_week = re.compile(r'SELECT [^(]*"programs_plannedsession"\."week"')
+    grouped = [q["sql"] for q in captured if by_week.match(q["sql"]) and "GROUP BY" in q["sql"]]
+    assert len(grouped) == 1, grouped
+
+
+# --- The programme's history in words -------------------------------------------------------------
+
+
+def adjust(world, programme, *, doses: int, moves: int) -> None:
+    """Dose changes of the first exercise and moved sessions, through the services, on
+    Tuesday 2 March."""
+    from programs.services import programme as programme_services
+
+    item = (
+        ProgrammeExercise.objects.filter(phase__programme=programme, phase__order=1)
+        .exclude(repetitions=None)
+        .order_by("order")
+        .first()
+    )
+    later = [s for s in sessions(programme) if s.week >= 3]
+    with time_machine.travel(at(2, 9)):
+        for sets in range(doses):
+            programme_services.programme_exercise_update(
+                actor=world.physio.user, item=item, dose={"sets": 1 + sets % 3}
+            )
+        for session in later[:moves]:
+            programme_services.session_reschedule(
+                actor=world.physio.user,
+                session=session,
+                local_date=session.local_date + timedelta(days=1),
+                local_time=None,
+                reason="holiday",
+            )
+
+
+@pytest.mark.parametrize("url", ["/dashboard/patients/{pk}/", "/dashboard/patients/{pk}/report/"])
+def test_the_history_is_told_in_words_on_the_patient_page_and_in_the_report(
+    world, programme, client, url
+):
+    """One version of the history, the programme page's words (dashboard/history.py); its
+    queries do not grow with the history."""
+    url = url.format(pk=world.owner.pk)
+    client.force_login(world.physio.user)
+    adjust(world, programme, doses=1, moves=1)
+    with time_machine.travel(at(3, 10)):
+        few = page_queries(client, url)
+    adjust(world, programme, doses=4, moves=5)
+    with time_machine.travel(at(3, 10)):
+        many = page_queries(client, url)
+        html = page(client, url)
+    assert few == many
+    history = html[html.index('id="history"' if "report" not in url else 'id="report-history"') :]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", history))
+    assert '<ul class="changes">' not in html  # the old list of kinds is gone
+    assert "Enrolled" in text and "24 sessions planned" in text
+    assert "Dose changed:" in text and "(Phase 1: foundation)" in text and "sets: " in text
+    assert "Session of week 3 moved" in text and "reason: holiday" in text

@@ -75,3 +75,28 @@ def test_the_demo_history_reads_true(settings):
     assert Alert.objects.filter(patient__user__username="dirk", kind="score_decline").exists()
     changed = Programme.objects.get(patient__user__username="dirk").changes
     assert {"paused", "resumed"} <= set(changed.values_list("kind", flat=True))
+
+
+@pytest.mark.django_db
+def test_the_demo_passes_each_moment_and_leaves_the_clock_alone(settings):
+    """The moments the services take are passed (attendance at the session, tests during
+    it); the patched clock (for the services without one) is the real one again after."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from programs.models import Attendance, PerformanceTest
+
+    settings.DEBUG = True
+    before = timezone.now()
+    call_command("demo_data")
+    assert timezone.now.__module__ == "django.utils.timezone"
+    assert before <= timezone.now() < before + timedelta(hours=1)
+    attendances = list(Attendance.objects.select_related("planned_session"))
+    assert attendances
+    for attendance in attendances:
+        session = attendance.planned_session
+        assert attendance.treated_at == session.scheduled_at
+        assert attendance.created_at == session.scheduled_at + timedelta(minutes=45)
+    tests = list(PerformanceTest.objects.select_related("session"))
+    assert tests and all(test.measured_at == test.session.scheduled_at for test in tests)

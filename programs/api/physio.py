@@ -1154,6 +1154,11 @@ class PatientProgressView(APIView):
     @extend_schema(
         tags=TAGS,
         summary="A patient's progress: adherence per week, pain, scores, tests, programme, alerts",
+        description=(
+            "Of the patient's current programme (the running one, else the most recent): its "
+            "weeks, pain, and its scores and tests against its own baseline. Every score of "
+            "every programme: `outcomes/`."
+        ),
         responses={200: ProgressSerializer},
     )
     def get(self, request, patient_id):

@@ -133,11 +133,34 @@ def _therapist_choices(physiotherapist) -> list:
     ]
 
 
-def _day(value: str | None, today: date) -> date:
+# The days the page shows, around today: years back for past visits and their corrections,
+# and ahead past the latest a programme can still hold sessions (enrolled up to a year ahead,
+# services/programme.MAX_AHEAD, then its weeks and any pauses). Further off is no plausible
+# day of work, and a date near the calendar's ends would overflow the day before or after.
+YEARS_BACK = 10
+YEARS_AHEAD = 2
+
+
+def _years_from(day: date, years: int) -> date:
     try:
-        return date.fromisoformat(value) if value else today
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year + years, day=28)
+
+
+def day_range(today: date) -> tuple[date, date]:
+    """The first and last day the page shows."""
+    return _years_from(today, -YEARS_BACK), _years_from(today, YEARS_AHEAD)
+
+
+def _day(value: str | None, today: date) -> date:
+    """The day asked for; today for one that is not a date or lies outside day_range."""
+    try:
+        day = date.fromisoformat(value) if value else today
     except ValueError:
         return today
+    first, last = day_range(today)
+    return day if first <= day <= last else today
 
 
 def _render_day(request, *, day: date, scope: str, refused: Visit | None = None, status=200):
@@ -161,6 +184,7 @@ def _render_day(request, *, day: date, scope: str, refused: Visit | None = None,
         resource="dashboard:today",
     )
     today = timezone.localdate()
+    first, last = day_range(today)
     return render(
         request,
         "dashboard/today.html",
@@ -170,8 +194,10 @@ def _render_day(request, *, day: date, scope: str, refused: Visit | None = None,
             "today": today,
             "is_today": day == today,
             "scope": scope,
-            "previous_day": day - timedelta(days=1),
-            "next_day": day + timedelta(days=1),
+            "previous_day": day - timedelta(days=1) if day > first else None,
+            "next_day": day + timedelta(days=1) if day < last else None,
+            "first_day": first,
+            "last_day": last,
             "scopes": [("mine", _("My patients")), ("practice", _("Whole practice"))],
             "counts": {
                 "total": len(visits),

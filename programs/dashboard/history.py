@@ -11,7 +11,15 @@ from django.utils import formats
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
 
-from programs.models import ChangeKind, EndReason, Exercise, Programme, ProgrammeChange
+from programs.models import (
+    ChangeKind,
+    EndReason,
+    Exercise,
+    PlannedSession,
+    Programme,
+    ProgrammeChange,
+    ProgrammePhase,
+)
 from programs.models.catalogue import in_language
 
 NONE = "\u2013"  # an en dash where there is no value
@@ -248,3 +256,42 @@ def describe_changes(
             words.lines.append(_("note: %(note)s") % {"note": detail["note"]})
         described.append(words)
     return described
+
+
+def history_in_words(
+    *,
+    programme: Programme,
+    changes: list[ProgrammeChange],
+    phases: list[ProgrammePhase] | None = None,
+    session_weeks: dict[str, int] | None = None,
+    exercise_names: dict[str, str] | None = None,
+) -> list[ChangeInWords]:
+    """The programme's ``changes`` (selectors.programme.programme_history) in words, in the
+    order given, for every page that shows a programme's history. What the caller has at hand
+    is used; the rest costs at most one query each, however long the history: the phases'
+    names, the weeks of the sessions moved, the exercises not named in ``exercise_names``."""
+    if phases is None:
+        phases = list(ProgrammePhase.objects.filter(programme=programme))
+    if session_weeks is None:
+        moved = {
+            change.detail.get("session")
+            for change in changes
+            if change.kind == ChangeKind.SESSION_RESCHEDULED and change.detail
+        } - {None}
+        session_weeks = (
+            {
+                str(pk): week
+                for pk, week in PlannedSession.objects.filter(
+                    programme=programme, pk__in=moved
+                ).values_list("pk", "week")
+            }
+            if moved
+            else {}
+        )
+    return describe_changes(
+        changes,
+        programme=programme,
+        phase_names={phase.order: phase.name for phase in phases},
+        session_weeks=session_weeks,
+        exercise_names=exercise_names,
+    )

@@ -39,7 +39,7 @@ from programs.dashboard.forms import (
     ScheduleForm,
     submit_once,
 )
-from programs.dashboard.history import describe_changes, dose_in_words, weekday_names
+from programs.dashboard.history import dose_in_words, history_in_words, weekday_names
 from programs.dashboard.views import physiotherapist_required
 from programs.models import (
     RUNNING_STATUSES,
@@ -57,6 +57,7 @@ from programs.models import (
     ProgrammeTemplate,
     SessionStatus,
 )
+from programs.selectors.monitoring import programme_current_week
 from programs.selectors.programme import (
     programme_detail,
     programme_history,
@@ -267,11 +268,6 @@ def _local_today(programme: Programme) -> date:
     return timezone.now().astimezone(ZoneInfo(programme.time_zone)).date()
 
 
-def _programme_week(programme: Programme, today: date) -> int | None:
-    week = (today - programme.start_date).days // 7 + 1
-    return week if 1 <= week <= programme.weeks else None
-
-
 def _catalogue_choices(catalogue: list[Exercise], exclude: set[int]) -> list:
     groups: dict[str, list] = {}
     for exercise in catalogue:
@@ -345,12 +341,11 @@ def _session_row(programme: Programme, session, now: datetime, form=None) -> Ses
     )
 
 
-def _history(programme: Programme, phases, session_weeks: dict[str, int], catalogue=()) -> list:
-    changes = list(programme_history(programme=programme))
-    described = describe_changes(
-        changes,
+def _history(programme: Programme, phases=None, session_weeks=None, catalogue=()) -> list:
+    described = history_in_words(
         programme=programme,
-        phase_names={phase.order: phase.name for phase in phases},
+        changes=list(programme_history(programme=programme)),
+        phases=phases,
         session_weeks=session_weeks,
         exercise_names={exercise.slug: exercise.name for exercise in catalogue},
     )
@@ -360,9 +355,10 @@ def _history(programme: Programme, phases, session_weeks: dict[str, int], catalo
 def _programme_view(programme: Programme, bound: dict) -> ProgrammeView:
     """The programme (from programme_detail: phases and exercises prefetched) with its
     sessions, history and forms: a fixed number of queries however long the programme."""
-    today = _local_today(programme)
-    week = _programme_week(programme, today)
     now = timezone.now()
+    today = _local_today(programme)
+    # The patient page's week: a pause holds it back with the sessions it moved.
+    week = programme_current_week(programme=programme, now=now)
     catalogue = list(Exercise.objects.filter(is_active=True).order_by("kind", "difficulty", "slug"))
     phases = list(programme.phases.all())
     sessions = list(programme_sessions(programme=programme))
@@ -439,11 +435,9 @@ def programme_page(request, programme_id):
 
 def _history_oob(request, programme: Programme) -> str:
     """The history section, to be swapped in next to the changed part (htmx out of band)."""
-    phases = list(programme.phases.all())
-    weeks = {str(pk): week for pk, week in programme.sessions.values_list("pk", "week")}
     return render_to_string(
         "dashboard/_history.html",
-        {"history": _history(programme, phases, weeks), "oob": True},
+        {"history": _history(programme), "oob": True},
         request=request,
     )
 
@@ -718,7 +712,7 @@ def exercise_add(request, programme_id, phase_order):
             return _back(programme.pk, f"exercise-{submitted.result.pk}")
         _already_sent(request)
         return _back(programme.pk, f"phase-{phase.order}")
-    week = _programme_week(programme, _local_today(programme))
+    week = programme_current_week(programme=programme)
     if submitted.invalid:
         block = _phase_block(phase, items, catalogue, week, {("add", phase.order): form})
         return _partial(
@@ -798,6 +792,10 @@ def session_reschedule(request, programme_id, session_id):
                 _already_sent(request)
             return _back(programme.pk, f"session-{session.pk}")
         status = submitted.status
+        if not is_htmx(request):
+            # The form's own page, shown again with the errors: a read (it logs no read of
+            # its own, unlike the programme page).
+            _log_change(request, programme, AccessAction.READ, "dashboard:session", session.pk)
     else:
         form = _reschedule_form(session, programme)
         _log_change(request, programme, AccessAction.READ, "dashboard:session", session.pk)

@@ -12,14 +12,18 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
+from programs.api.physio import ResolveSerializer
 from programs.api.shared import allowance_text
 from programs.dashboard.charts import CurrentWeek, Series, bar_chart, line_chart
+from programs.dashboard.history import history_in_words
 from programs.errors import ConflictError
 from programs.models import AccessAction, Alert, AlertStatus, Programme
 from programs.models.outcome import measure_label
@@ -45,11 +49,26 @@ from programs.services.audit import access_log_record
 from programs.services.reimbursement import allowance_for
 
 
+def _to_login(request) -> HttpResponse:
+    """The login page, and back here after it. An htmx request would follow a redirect and
+    swap the login page into the part of the page it asked for: it gets an HX-Redirect, and
+    the browser goes there, back to the page the request came from (a boosted link: the page
+    it asked for; without the page, or from another site, the caseload)."""
+    htmx = getattr(request, "htmx", None)
+    if not htmx:
+        return redirect_to_login(request.get_full_path())
+    if htmx.boosted and request.method == "GET":
+        back = request.get_full_path()
+    else:
+        back = htmx.current_url_abs_path or reverse("dashboard")
+    return HttpResponseClientRedirect(redirect_to_login(back).url)
+
+
 def physiotherapist_required(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
+            return _to_login(request)
         physiotherapist = physiotherapist_of(request.user)
         if physiotherapist is None:
             return render(request, "dashboard/forbidden.html", status=403)
@@ -294,6 +313,17 @@ def patient_page(request, patient_id):
         )
         phases = programme_phases(programme=programme)
         context["phases"] = phases
+        # The programme page's history in words, newest first.
+        context["history"] = history_in_words(
+            programme=programme,
+            changes=progress["changes"],
+            phases=phases,
+            exercise_names={
+                item.exercise.slug: item.exercise.name
+                for phase in phases
+                for item in phase.exercises.all()
+            },
+        )[::-1]
         context["current_phase"] = phase_for_week(phases, progress["current_week"] or 1)
         page = Paginator(session_logs(programme=programme), LOGS_PER_PAGE).get_page(
             request.GET.get("logs")
@@ -367,6 +397,7 @@ def report_page(request, patient_id):
         if programme is not None:
             report = programme_report(patient=patient, programme=programme)
             context["report"] = report
+            context["history"] = history_in_words(programme=programme, changes=report["changes"])
             context["charts"] = programme_charts(
                 programme=programme,
                 weekly_pain=report["weekly_pain"],
@@ -385,25 +416,41 @@ def report_page(request, patient_id):
         return render(request, "dashboard/report.html", context)
 
 
+def _note_refusal(note: str) -> str | None:
+    """Why the API's resolve would refuse this note (ResolveSerializer: no NUL character, at
+    most 2000 characters), else None."""
+    serializer = ResolveSerializer(data={"note": note})
+    if serializer.is_valid():
+        return None
+    errors = " ".join(str(error) for error in serializer.errors["note"])
+    return _("The alert was not resolved. Note: %(error)s") % {"error": errors}
+
+
 @require_POST
 @physiotherapist_required
 def alert_action(request, alert_id, action):
     alert = Alert.objects.filter(pk=alert_id, patient__in=patients_visible_to(request.user)).first()
     if alert is None or action not in ("acknowledge", "resolve"):
         raise Http404
-    try:
-        if action == "acknowledge":
-            alert_acknowledge(alert=alert, actor=request.user)
-            messages.success(request, _("Alert acknowledged."))
-        else:
-            alert_resolve(alert=alert, actor=request.user, note=request.POST.get("note", "")[:2000])
-            messages.success(request, _("Alert resolved."))
-    except ConflictError as error:
-        messages.error(request, str(error.message))
+    note = request.POST.get("note", "")
+    refusal = _note_refusal(note) if action == "resolve" else None
+    if refusal is None:
+        try:
+            if action == "acknowledge":
+                alert_acknowledge(alert=alert, actor=request.user)
+                messages.success(request, _("Alert acknowledged."))
+            else:
+                alert_resolve(alert=alert, actor=request.user, note=note)
+                messages.success(request, _("Alert resolved."))
+        except ConflictError as error:
+            refusal = str(error.message)
+    if refusal is not None:
+        messages.error(request, refusal)
+    # Refused, nothing changed: the alert was only looked at.
     access_log_record(
         request=request,
         patients=[alert.patient_id],
-        action=AccessAction.UPDATE,
+        action=AccessAction.READ if refusal is not None else AccessAction.UPDATE,
         resource="dashboard:alert",
         object_id=alert.pk,
     )

@@ -35,7 +35,6 @@ from programs.scoring.pain import session_pain_signals
 from programs.selectors.adherence import (
     Adherence,
     WeekFigures,
-    adherence_by_week,
     extra_sessions_count,
     weeks_by_programme,
 )
@@ -65,12 +64,23 @@ class CaseloadRow:
         return len(self.alert_kinds)
 
 
-def _current_programmes(patient_ids: list[UUID]) -> dict[UUID, Programme]:
-    """The running programme of each patient, else the most recent one."""
+def _patients_programmes(patient_ids: list[UUID]) -> list[Programme]:
+    return list(
+        Programme.objects.filter(patient_id__in=patient_ids).order_by(
+            "patient_id", "-start_date", "-created_at"
+        )
+    )
+
+
+def _current_programmes(
+    patient_ids: list[UUID], programmes: list[Programme] | None = None
+) -> dict[UUID, Programme]:
+    """The running programme of each patient, else the most recent one (of ``programmes``,
+    the patients' programmes from _patients_programmes, when given)."""
     chosen: dict[UUID, Programme] = {}
-    for programme in Programme.objects.filter(patient_id__in=patient_ids).order_by(
-        "patient_id", "-start_date", "-created_at"
-    ):
+    if programmes is None:
+        programmes = _patients_programmes(patient_ids)
+    for programme in programmes:
         current = chosen.get(programme.patient_id)
         if current is None or (programme.is_running and not current.is_running):
             chosen[programme.patient_id] = programme
@@ -103,6 +113,16 @@ def current_week(programme: Programme, weeks: dict[int, WeekFigures], now: datet
         if figures.on_hold or (figures.last_date is not None and figures.last_date >= today)
     ]
     return max(1, min(by_calendar, min(to_come, default=programme.weeks), programme.weeks))
+
+
+def programme_current_week(*, programme: Programme, now: datetime | None = None) -> int | None:
+    """current_week of one programme, with its week figures fetched (one grouped query): for
+    pages that show the week but not the figures (the programme page)."""
+    now = now or timezone.now()
+    plan = {
+        week: figures for (_id, week), figures in weeks_by_programme([programme.pk], now).items()
+    }
+    return current_week(programme, plan, now)
 
 
 def search_patients(patients: QuerySet[Patient], q: str) -> QuerySet[Patient]:
@@ -172,9 +192,15 @@ def caseload(
         .values_list("patient_id", "nrs")
     ):
         pain.setdefault(patient_id, []).append(nrs)
+    # Each programme has its own baseline (docs/domain.md §2): only the current programme's
+    # scores (those without a programme for a patient without one), as on the patient page.
     scores: dict[UUID, dict[str, dict]] = {}
     for patient_id, measure, value, timepoint in (
-        OutcomeScore.objects.filter(patient_id__in=ids, measure__in=CASELOAD_MEASURES)
+        OutcomeScore.objects.filter(measure__in=CASELOAD_MEASURES)
+        .filter(
+            Q(programme_id__in=programme_ids)
+            | Q(patient_id__in=set(ids) - set(programmes), programme__isnull=True)
+        )
         .order_by("measured_at", "id")
         .values_list("patient_id", "measure", "value", "timepoint")
     ):
@@ -283,20 +309,27 @@ def session_pain(*, programme: Programme) -> list[dict]:
 
 
 def patient_progress(*, patient: Patient, now: datetime | None = None) -> dict:
-    """One patient over their programme: weekly adherence, pain (weekly and per session),
-    scores with change against baseline, performance tests, the programme with its changes,
-    and alerts."""
+    """One patient over their programme (the running one, else the most recent): weekly
+    adherence, pain (weekly and per session), the programme's scores with change against its
+    baseline, performance tests, its changes, the patient's other programmes, and alerts."""
     now = now or timezone.now()
-    programme = _current_programmes([patient.pk]).get(patient.pk)
-    scores = scores_with_change(patient=patient)
-    weeks = adherence_by_week(programme.pk, now) if programme else []
+    programmes = _patients_programmes([patient.pk])
+    programme = _current_programmes([patient.pk], programmes).get(patient.pk)
+    # This programme's scores against its own baseline (docs/domain.md §2), as in the report:
+    # another programme's week 12 is not a point on this programme's course.
+    scores = scores_with_change(patient=patient, programme=programme)
+    weeks: list[tuple[int, Adherence]] = []
     this_week = week = None
     if programme is not None:
+        # One grouped query for the weekly adherence and the current week's plan: the weeks
+        # with sessions due are those adherence_by_week gives, with the same figures.
         plan = {w: figures for (_id, w), figures in weeks_by_programme([programme.pk], now).items()}
+        weeks = [(w, plan[w].adherence) for w in sorted(plan) if plan[w].due]
         week = current_week(programme, plan, now)
         this_week = plan.get(week) if programme.is_running and week is not None else None
     return {
         "programme": programme,
+        "other_programmes": [p for p in programmes if p != programme],
         "current_week": week,
         "this_week": this_week,
         "weeks": weeks,
@@ -309,9 +342,7 @@ def patient_progress(*, patient: Patient, now: datetime | None = None) -> dict:
         "session_pain": session_pain(programme=programme) if programme else [],
         "scores": [s for s in scores if s["source"] == "questionnaire"],
         "performance_tests": [s for s in scores if s["source"] == "performance_test"],
-        "changes": list(programme.changes.select_related("actor").order_by("occurred_at"))
-        if programme
-        else [],
+        "changes": list(programme_history(programme=programme)) if programme else [],
         "alerts": list(
             Alert.objects.filter(patient=patient)
             .select_related("acknowledged_by", "resolved_by")

@@ -4,6 +4,8 @@ for the patient's programme or session; patients, insurers and staff the dashboa
 page; anonymous visitors the login page. Changes need a POST with a CSRF token, and are
 access-logged."""
 
+from urllib.parse import quote
+
 import pytest
 import time_machine
 from django.test import Client
@@ -226,3 +228,83 @@ def test_an_htmx_answer_without_a_change_is_logged_as_a_read(world, march):
         ("dashboard:attendance", "update", world.owner.pk),
         ("dashboard:attendance", "read", world.owner.pk),
     ]
+
+
+def refused_forms(world, march):
+    """Every form of the pages, filled in so that it is refused (nothing changes)."""
+    programme = march.owner
+    base = f"/dashboard/programmes/{programme.pk}"
+    item = ProgrammeExercise.objects.filter(phase__programme=programme).first()
+    session = programme.sessions.filter(scheduled_at__gt=MONDAY_EVENING).first()
+    today = programme.sessions.get(local_date=MONDAY, supervised=True)
+    return [
+        ("/dashboard/enrol/", form_data(patient=str(world.owner.pk), start_date="2027-03-08")),
+        (f"{base}/exercises/{item.pk}/", form_data(f"dose-{item.pk}", sets="99")),
+        (f"{base}/exercises/{item.pk}/remove/", {f"remove-{item.pk}-submission": ""}),
+        (f"{base}/phases/1/exercises/", form_data("add-1", exercise="", sets="1")),
+        (f"{base}/sessions/{session.pk}/reschedule/", form_data(f"move-{session.pk}", date="x")),
+        (f"{base}/schedule/", form_data("schedule", weekdays=["1"], session_time="09:00")),
+        (f"{base}/pause/", form_data("pause", start_date="2027-03-20")),
+        (f"{base}/end/", form_data("end", note="no reason")),
+        (
+            f"{base}/sessions/{today.pk}/attendance/",
+            form_data(f"s-{today.pk}", status="attended", location="the moon"),
+        ),
+    ]
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_every_refused_form_shown_again_is_logged_as_a_read(world, march, htmx):
+    """A refused form comes back with the patient's data (the whole page or its part): the
+    access log has that read, for the patient, at the form's address, and no change."""
+    client = client_as(world, "physio")
+    extra = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    for url, data in refused_forms(world, march):
+        before = AccessLogEntry.objects.order_by("-id").values_list("id", flat=True).first()
+        response = client.post(url, data, **extra)
+        assert response.status_code == 400, (url, response.content.decode()[-1500:])
+        if not htmx:  # the whole page, with the patient's name (a part: their programme)
+            assert str(world.owner) in response.content.decode(), url
+        entries = AccessLogEntry.objects.filter(id__gt=before or 0)
+        assert {entry.path for entry in entries} == {url}
+        logged = set(entries.filter(patient_id=world.owner.pk).values_list("action", flat=True))
+        assert logged in ({"read"}, {"list"}), (url, logged)
+    assert not ProgrammeChange.objects.filter(programme=march.owner).exclude(kind="enrolled")
+
+
+def test_an_htmx_request_after_the_session_expired_sends_the_browser_to_the_login_page(
+    world, march
+):
+    """htmx would follow a 302 to the login page and swap that page into the row: the answer
+    is an HX-Redirect to the login page instead, back to the page the form was on."""
+    programme = march.owner
+    item = ProgrammeExercise.objects.filter(phase__programme=programme).first()
+    page = f"/dashboard/programmes/{programme.pk}/"
+    client = Client()  # signed out: the session expired
+    response = client.post(
+        f"{page}exercises/{item.pk}/",
+        form_data(f"dose-{item.pk}", sets="1", repetitions="5"),
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL=f"http://testserver{page}#exercise-{item.pk}",
+    )
+    assert response.status_code == 200 and response.content == b""
+    back = f"{page}#exercise-{item.pk}"  # to the row the form was in
+    assert response["HX-Redirect"] == f"/accounts/login/?next={quote(back)}"
+    assert not ProgrammeChange.objects.filter(programme=programme).exclude(kind="enrolled")
+    # Without the page it came from (or from another site): back to the caseload.
+    elsewhere = client.get(
+        f"{page}sessions/{programme.sessions.first().pk}/",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="https://example.org/dashboard/",
+    )
+    assert elsewhere["HX-Redirect"] == f"/accounts/login/?next={quote('/dashboard/')}"
+    # A page asked for by a boosted link: that page after signing in.
+    boosted = client.get(
+        "/dashboard/today/?who=practice", HTTP_HX_REQUEST="true", HTTP_HX_BOOSTED="true"
+    )
+    assert (
+        boosted["HX-Redirect"] == f"/accounts/login/?next={quote('/dashboard/today/?who=practice')}"
+    )
+    # Without htmx, the ordinary redirect.
+    plain = client.get(page)
+    assert (plain.status_code, plain["Location"]) == (302, f"/accounts/login/?next={quote(page)}")

@@ -25,6 +25,7 @@ from tests.dashboard.browser import (
     tick_only,
     wait_for_text,
 )
+from tests.factories import PASSWORD
 
 pytestmark = [NEEDS_CHROMIUM, pytest.mark.django_db(transaction=True)]
 
@@ -197,3 +198,67 @@ def test_move_a_session_add_and_remove_an_exercise_in_place(world, live_server, 
     wait_for_text(browser, "#history", "Exercise removed")
     assert not browser.find_elements(By.ID, f"exercise-{added.pk}")
     assert still_same_page(browser)
+
+
+def test_the_days_mine_or_practice_choice_works_from_the_keyboard(
+    world, live_server, browser, settings
+):
+    """The chips of the day page are radios that stay in the tab order (one rule for every
+    chip, in site.css): Shift+Tab from "Show" to "My patients", an arrow key to "Whole
+    practice", Tab to "Show", Enter."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    from tests.dashboard.browser import wait_until
+
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    login(browser, live_server.url, world.physio.user.username)
+    follow_header_link(browser, "Today")
+    show = browser.find_element(By.CSS_SELECTOR, "form.day-picker button[type=submit]")
+    browser.execute_script("arguments[0].focus();", show)
+
+    def focused():
+        return browser.switch_to.active_element
+
+    focused().send_keys(Keys.SHIFT, Keys.TAB)
+    assert (focused().get_attribute("name"), focused().get_attribute("value")) == ("who", "mine")
+    chip = focused().find_element(By.XPATH, "..")
+    assert chip.value_of_css_property("outline-style") == "solid"  # it shows where focus is
+    focused().send_keys(Keys.ARROW_RIGHT)
+    assert focused().get_attribute("value") == "practice" and focused().is_selected()
+    focused().send_keys(Keys.TAB)
+    assert focused().text == "Show"
+    old = browser.find_element(By.TAG_NAME, "main")
+    focused().send_keys(Keys.ENTER)
+    wait_until(browser, lambda b: "who=practice" in b.current_url)
+    wait_until(browser, lambda b: old != b.find_element(By.TAG_NAME, "main"))
+    active = browser.find_element(By.CSS_SELECTOR, "form.day-picker .chip.active")
+    assert active.text == "Whole practice"
+
+
+def test_a_form_saved_in_place_after_the_session_expired_leads_to_the_login_page(
+    world, live_server, browser, settings
+):
+    """htmx follows redirects: without HX-Redirect the login page would be swapped into the
+    exercise's row. The browser goes to the login page instead, and back after signing in."""
+    from selenium.webdriver.common.by import By
+
+    from tests.conftest import enrol
+    from tests.dashboard.browser import wait_until
+
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    programme = enrol(world.owner, world.physio)
+    url = f"{live_server.url}/dashboard/programmes/{programme.pk}/"
+    login(browser, live_server.url, world.physio.user.username)
+    browser.get(url)
+    browser.delete_cookie(django_settings.SESSION_COOKIE_NAME)  # the session expired
+    browser.find_element(By.CSS_SELECTOR, ".exercise-row button.save-dose").click()
+    wait_until(browser, lambda b: "/accounts/login/?next=" in b.current_url)
+    assert not browser.find_elements(By.CSS_SELECTOR, ".exercise-row")
+    browser.find_element(By.NAME, "username").send_keys(world.physio.user.username)
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    wait_until(browser, lambda b: b.current_url.split("#")[0] == url)
+    assert browser.find_elements(By.CSS_SELECTOR, ".exercise-row button.save-dose")

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from programs.models import AccessLogEntry, PlannedSession, Programme, ProgrammeChange
+from programs.services.programme import programme_end, programmes_complete_finished
 from tests.conftest import enrol
 from tests.dashboard.conftest import AMS
 from tests.dashboard.support import field_errors, form_data, form_errors, input_value
@@ -200,3 +201,33 @@ def test_the_page_costs_the_same_queries_for_one_or_many_patients(
         page = physio.get(URL).content.decode()
     assert page.count("running programme since") + page.count("lopend programma sinds") == 15
     assert AccessLogEntry.objects.filter(resource="dashboard:enrol").count() == 2 + 17
+
+
+def work_links(page: str) -> str:
+    return re.search(r'<p class="work-links">(.*?)</p>', page, re.S).group(1)
+
+
+@pytest.mark.parametrize("status", ["completed", "ended"])
+def test_the_patient_page_offers_a_new_programme_once_the_last_one_is_over(
+    world, physio, programme, status
+):
+    """A running programme is adjusted from the patient page; once it is over (completed or
+    ended early) the page offers to enrol again, and keeps a link to the one that ended."""
+    patient_page = f"/dashboard/patients/{world.owner.pk}/"
+    running = work_links(physio.get(patient_page).content.decode())
+    assert "Adjust the programme" in running and URL not in running
+    later = NOW if status == "ended" else datetime(2027, 6, 1, 10, tzinfo=AMS)
+    with time_machine.travel(later, tick=False):
+        if status == "ended":
+            programme_end(actor=world.physio.user, programme=programme, reason="goals_reached")
+        else:  # the nightly task, after the last session
+            assert programmes_complete_finished() == 1
+        programme.refresh_from_db()
+        assert programme.status == status
+        physio.force_login(world.physio.user)
+        over = work_links(physio.get(patient_page).content.decode())
+        form = physio.get(f"{URL}?patient={world.owner.pk}").content.decode()
+    assert "Adjust the programme" not in over
+    assert f'href="{URL}?patient={world.owner.pk}">Enrol in a programme</a>' in over
+    assert f'href="/dashboard/programmes/{programme.pk}/">View the last programme</a>' in over
+    assert f'<option value="{world.owner.pk}" selected>{world.owner}</option>' in form

@@ -2,7 +2,8 @@
 schedule, pause/resume/end; the history in words; htmx answers with the changed part; a form
 sent twice changes once; constant queries."""
 
-from datetime import datetime, timedelta
+import re
+from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -473,3 +474,51 @@ class TestCourse:
         assert "supervised up to week: whole programme → 8" in page
         physio.post(url, data)  # sent twice
         assert ProgrammeChange.objects.filter(kind=ChangeKind.SCHEDULE_CHANGED).count() == 1
+
+
+class TestCurrentWeek:
+    """The programme page's week is the patient page's (selectors/monitoring.current_week):
+    a pause moves sessions later, they keep their week, and the week stays with them."""
+
+    @pytest.fixture
+    def paused_three_weeks(self, world, physio, programme):
+        """Paused on Monday 8 March (week 2), resumed on Monday 29 March: week 2's sessions
+        are on 29 March and 1 April. Seen on Tuesday 30 March, five calendar weeks in."""
+        with time_machine.travel(datetime(2027, 3, 8, 8, tzinfo=AMS), tick=False):
+            programme_services.programme_pause(actor=world.physio.user, programme=programme)
+        with time_machine.travel(datetime(2027, 3, 29, 8, tzinfo=AMS), tick=False):
+            programme_services.programme_resume(
+                actor=world.physio.user, programme=programme, resume_date=date(2027, 3, 29)
+            )
+        with time_machine.travel(datetime(2027, 3, 30, 10, tzinfo=AMS), tick=False):
+            physio.force_login(world.physio.user)  # the Wednesday's session has expired
+            yield programme
+
+    @staticmethod
+    def phase_marked_now(page: str) -> list[str]:
+        return re.findall(r'<section class="phase current" id="phase-(\d+)"', page)
+
+    def test_after_a_pause_both_pages_show_the_week_the_patient_is_in(
+        self, world, physio, paused_three_weeks
+    ):
+        programme = paused_three_weeks
+        assert programme.sessions.filter(week=2, local_date__gte=date(2027, 3, 29)).count() == 2
+        patient = physio.get(f"/dashboard/patients/{world.owner.pk}/").content.decode()
+        page = physio.get(page_url(programme)).content.decode()
+        assert "week 2 of 12" in patient and "week 2 of 12" in page
+        assert "week 5 of 12" not in page
+        assert self.phase_marked_now(page) == ["1"]
+
+    def test_htmx_add_marks_the_same_phase_now(self, physio, paused_three_weeks):
+        programme = paused_three_weeks
+        for order, now in ((1, ["1"]), (2, [])):
+            present = ProgrammeExercise.objects.filter(
+                phase__programme=programme, phase__order=order
+            ).values("exercise")
+            spare = Exercise.objects.exclude(pk__in=present).order_by("slug").first()
+            data = form_data(f"add-{order}", exercise=spare.slug, sets="2", repetitions="8")
+            response = physio.post(
+                f"{page_url(programme)}phases/{order}/exercises/", data, **htmx()
+            )
+            assert response.status_code == 200
+            assert self.phase_marked_now(response.content.decode()) == now, order

@@ -73,6 +73,33 @@ def test_another_day_and_a_day_without_sessions(physio, march):
     assert "Monday 1 March 2027" in physio.get(f"{TODAY}?date=monday").content.decode()
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1900-01-01", "2200-06-15"])
+def test_a_date_far_from_today_shows_today(physio, march, day):
+    """Dates outside the page's range are treated like one that is not a date (no overflow
+    on the previous and next day's links)."""
+    response = physio.get(f"{TODAY}?date={day}")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Monday 1 March 2027" in page
+    assert f'id="visit-{supervised_today(march.owner).pk}"' in page
+
+
+def test_the_days_at_the_edge_of_the_range_are_shown(physio, march):
+    """Years back (past visits, claims) and ahead (a programme may start a year ahead) are
+    in range; the day picker and the links stop at the edge."""
+    for day, title in (
+        ("2017-03-01", "Wednesday 1 March 2017"),
+        ("2029-03-01", "Thursday 1 March 2029"),
+    ):
+        page = physio.get(f"{TODAY}?date={day}").content.decode()
+        assert title in page, day
+    first = physio.get(f"{TODAY}?date=2017-03-01").content.decode()
+    assert 'rel="prev"' not in first and 'rel="next"' in first
+    assert 'min="2017-03-01"' in first and 'max="2029-03-01"' in first
+    last = physio.get(f"{TODAY}?date=2029-03-01").content.decode()
+    assert 'rel="next"' not in last and 'rel="prev"' in last
+
+
 def test_register_attended_then_correct_to_no_show(world, physio, march):
     session = supervised_today(march.owner)
     response, _data = register(physio, session)

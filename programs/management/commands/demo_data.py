@@ -1,5 +1,21 @@
 """Demo data for `make run`: one practice, two physiotherapists, an insurer, a handful of
-patients. Idempotent: run it as often as you like; existing demo accounts are left as they are."""
+patients. Idempotent: run it as often as you like; existing demo accounts are left as they are.
+
+The patients' histories are written through the services, at the moments they happened.
+Where a service takes the moment of what it records, it is passed: ``performed_at`` of a
+log, ``treated_at`` of an attendance, ``measured_at`` of a performance test, ``reported_at``
+of weekly pain, ``answered_at`` of a questionnaire, ``now`` of the drop-out check.
+
+Limitation: the services have no parameter for "now" itself, and read it from
+django.utils.timezone.now: programme_enrol (the start at most MAX_BACKDATE back, created_at
+and the history's occurred_at), programme_pause/programme_resume/programme_exercise_update
+(the history's occurred_at, "today"), programmes_complete_finished, and inside the others
+the windows that hold at the time (a log editable for SESSION_LOG_EDITABLE_DAYS, weekly
+pain at most WEEKLY_PAIN_LATE_WEEKS late, nothing in the future), the created_at of every
+record and the raised_at of the alerts. For those, ``_clock`` patches timezone.now with
+unittest.mock to each moment of the story, for the duration of the one call. The patch
+holds for the whole process while it lasts: run this command on its own (as `make run`
+does, before it starts the server and the worker), never beside live requests."""
 
 import uuid
 from contextlib import contextmanager
@@ -148,11 +164,13 @@ class Command(BaseCommand):
 
 @contextmanager
 def _clock(moment: datetime):
-    """The services read the time from django.utils.timezone.now (so do auto_now fields):
-    with it set to each moment of a patient's story, the history reads true (the enrolment,
-    logs, attendance, changes and alerts each at the time they happened), and the services'
-    own rules (no log before the start, attendance within a week, weekly pain not too late)
-    hold as they would have then."""
+    """The services read "now" from django.utils.timezone.now, and have no parameter for it
+    (see the module docstring); so do auto_now fields. With it set to each moment of a
+    patient's story, the history reads true (the enrolment, logs, attendance, changes and
+    alerts each at the time they happened), and the services' own rules (no log before the
+    start, weekly pain not too late, a log editable for a week) hold as they would have then.
+    Only around a service call that needs it; the moment of the event itself is passed to
+    the service wherever it takes one."""
     with mock.patch("django.utils.timezone.now", return_value=moment):
         yield
 
@@ -305,12 +323,14 @@ class _Simulation:
         missed = position >= round(share * len(story.weekdays)) and index not in story.skipped
         if session.supervised:
             came = not missed and index not in story.skipped
+            # Registered at the end of the session (the clock: the record's own times).
             with _clock(session.scheduled_at + timedelta(minutes=45)):
                 attendance_register(
                     actor=self.physio.user,
                     session=session,
                     status="attended" if came else "no_show",
                     therapist=self.physio,
+                    treated_at=session.scheduled_at,
                 )
             if came and (supervised_seen == 0 or session.week == 12):
                 self._performance_test(session, first=supervised_seen == 0)
@@ -369,12 +389,15 @@ class _Simulation:
         stands = self.story.tests[0][0 if first else 1] if self.story.tests else None
         if stands is None:
             return
+        # Done during the session, recorded 40 minutes in (the clock: the record's own
+        # times, and any alert on the scores).
         with _clock(session.scheduled_at + timedelta(minutes=40)):
             performance_test_record(
                 physiotherapist=self.physio,
                 session=session,
                 kind=PerformanceTestKind.CHAIR_STAND,
                 value=Decimal(stands),
+                measured_at=session.scheduled_at,
             )
 
     def _change_dose(self, session) -> None:
