@@ -21,8 +21,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from programs.api.errors import flatten_detail
-from programs.api.renderers import FastJSONRenderer
-from programs.api.schema import ErrorBodySerializer
+from programs.api.renderers import CSVRenderer, FastJSONRenderer
+from programs.api.schema import ERROR_DESCRIPTIONS, ErrorBodySerializer, ErrorSerializer
 from programs.errors import NotFoundError, ValidationFailed
 from programs.models import AccessAction, ClaimVerdict, InsuranceCoverage
 from programs.models.reimbursement import NOT_COVERED_REASONS
@@ -550,8 +550,21 @@ def _csv(value) -> object:
     return value
 
 
+def _json_errors(*codes: str) -> dict:
+    """The errors of a view whose answer is not JSON: they stay JSON (CSVRenderer)."""
+    return {
+        (int(code), "application/json"): OpenApiResponse(
+            ErrorSerializer, description=ERROR_DESCRIPTIONS[code]
+        )
+        for code in codes
+    }
+
+
 class EpisodesExportView(APIView):
     permission_classes = [IsInsurer]
+    # Negotiated as text/csv (a client asking for it, or for anything, gets the CSV; one that
+    # accepts no CSV a 406), streamed by the view itself; errors in JSON.
+    renderer_classes = [CSVRenderer]
 
     @extend_schema(
         tags=TAGS,
@@ -569,7 +582,13 @@ class EpisodesExportView(APIView):
             "Accept-Language. UTF-8, comma-separated, quoted where needed (RFC 4180)."
         ),
         responses={
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="One row a treatment.")
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="One row a treatment."
+            ),
+            **_json_errors("401", "403", "429"),
+            (406, "application/json"): OpenApiResponse(
+                ErrorSerializer, description="The request's Accept header takes no text/csv."
+            ),
         },
     )
     def get(self, request):

@@ -23,6 +23,7 @@ from programs.models import (
     Programme,
 )
 from tests.access import check_access
+from tests.api.test_errors import assert_error_shape
 from tests.factories import InsurerFactory
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -516,6 +517,43 @@ class TestReads:
         )
         assert AccessLogEntry.objects.filter(action="export", patient_id=world.owner.pk).exists()
         assert not AccessLogEntry.objects.filter(patient_id=world.other_patient.pk).exists()
+
+    @pytest.mark.parametrize(
+        "accept", ["text/csv", "*/*", "text/*", "text/csv, application/json;q=0.5", None]
+    )
+    def test_the_export_answers_a_client_that_asks_for_csv(self, world, accept):
+        """The schema declares text/csv, so a generated client sends exactly that."""
+        register(world, [date(2026, 3, 2)])
+        headers = {"HTTP_ACCEPT": accept} if accept else {}
+        response = world.client("insurer").get("/api/v1/insurer/episodes/export.csv", **headers)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "text/csv; charset=utf-8"
+        header, row = csv.reader(io.StringIO(b"".join(response.streaming_content).decode()))
+        assert (header[0], row[0]) == ("member_number", "111111111")
+
+    def test_the_exports_errors_are_json_also_for_a_client_that_asks_for_csv(self, world):
+        for actor, status, code in (
+            ("owner", 403, "role_not_allowed"),
+            ("anonymous", 401, "not_authenticated"),
+        ):
+            response = world.client(actor).get(
+                "/api/v1/insurer/episodes/export.csv", HTTP_ACCEPT="text/csv"
+            )
+            assert_error_shape(response, status, code)
+
+    def test_a_client_that_accepts_no_csv_gets_a_json_406(self, world):
+        response = world.client("insurer").get(
+            "/api/v1/insurer/episodes/export.csv", HTTP_ACCEPT="application/xml"
+        )
+        assert_error_shape(response, 406, "not_acceptable")
+        assert not AccessLogEntry.objects.filter(resource="episodes").exists()
+
+    def test_the_schema_says_csv_for_the_export_and_json_for_its_errors(self, world):
+        schema = world.client("anonymous").get("/api/v1/schema/", {"format": "json"}).json()
+        responses = schema["paths"]["/api/v1/insurer/episodes/export.csv"]["get"]["responses"]
+        assert list(responses["200"]["content"]) == ["text/csv"]
+        for code in ("401", "403", "406", "429"):
+            assert list(responses[code]["content"]) == ["application/json"], code
 
     def test_the_export_and_the_episodes_agree(self, world):
         register(world, [date(2026, 2, 23)], status="no_show")
