@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from programs.api.errors import flatten_detail
+from programs.api.parsers import BoundedJSONParser
 from programs.api.renderers import CSVRenderer, FastJSONRenderer
 from programs.api.schema import ERROR_DESCRIPTIONS, ErrorBodySerializer, ErrorSerializer
 from programs.errors import NotFoundError, ValidationFailed
@@ -37,6 +38,13 @@ from programs.services.reimbursement import (
 
 TAGS = ["insurer"]
 MAX_LINES = 10_000
+# The body of a claims check may be larger than the 2 MiB (DATA_UPLOAD_MAX_MEMORY_SIZE) every
+# other endpoint takes: 10,000 lines with every field at its maximum length (line_id 64,
+# member_number 32 characters) are some 2.4 MB of JSON. 8 MiB holds them also when those
+# characters are outside ASCII (up to 4 bytes in UTF-8, 6 as a \uXXXX escape) and the JSON
+# is indented (tests/api/test_insurer.py sends both); parsed, such a batch is some tens of MB
+# in one worker for the length of the request.
+MAX_BODY_BYTES = 8 * 1024 * 1024
 EXPORT_CHUNK = 500
 
 # The human-readable reason of each verdict, in the language of the request (Accept-Language).
@@ -306,9 +314,14 @@ def _diagnosis_warning(claimed: str, on_record: tuple[str, ...]) -> list[dict]:
     return [{"code": DIAGNOSIS_DIFFERS, "message": message}]
 
 
+class ClaimsJSONParser(BoundedJSONParser):
+    max_bytes = MAX_BODY_BYTES
+
+
 class ClaimCheckView(APIView):
     permission_classes = [IsInsurer]
     renderer_classes = [FastJSONRenderer]
+    parser_classes = [ClaimsJSONParser]
 
     @extend_schema(
         tags=TAGS,
@@ -326,10 +339,20 @@ class ClaimCheckView(APIView):
             "practice recorded for the treatment gets the same verdict as with the recorded "
             "code, and a `diagnosis_differs` warning that names the code on record. Without "
             "a recorded indication there is nothing to compare with and no warning.\n\n"
-            "Empty values are null, never an empty string. Nothing clinical is returned."
+            "Empty values are null, never an empty string. Nothing clinical is returned.\n\n"
+            f"The body may take up to {MAX_BODY_BYTES // (1024 * 1024)} MiB (10,000 lines "
+            "with every field at its maximum length fit, also in characters outside ASCII); "
+            "every other endpoint takes 2 MiB."
         ),
         request=ClaimCheckSerializer,
-        responses={200: ClaimCheckResponseSerializer},
+        responses={
+            200: ClaimCheckResponseSerializer,
+            413: OpenApiResponse(
+                ErrorSerializer,
+                description=f"The body is larger than {MAX_BODY_BYTES} bytes "
+                "(error.code request_too_large).",
+            ),
+        },
     )
     def post(self, request):
         insurer = require_insurer(request.user)

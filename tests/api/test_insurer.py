@@ -4,6 +4,7 @@ count patients and physiotherapists see, and an insurer refused everywhere else.
 
 import csv
 import io
+import json
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ import pytest
 import time_machine
 from django.urls import get_resolver
 
+from programs.api.insurer import MAX_BODY_BYTES, MAX_LINES
 from programs.models import (
     AccessLogEntry,
     Attendance,
@@ -1019,6 +1021,57 @@ class TestBatchShape:
         )
         assert response.status_code == 400
         assert list(response.json()["error"]["fields"]) == ["lines"]
+
+    @pytest.mark.parametrize(
+        ("character", "ensure_ascii", "indent"),
+        [("9", True, None), ("\U0001f600", False, None), ("\u00e9", True, 1)],
+        ids=["ascii", "utf-8-4-byte", "escaped-and-indented"],
+    )
+    def test_10000_lines_at_the_maximum_field_lengths_are_judged(
+        self, world, character, ensure_ascii, indent
+    ):
+        """The API promises up to 10,000 lines. Each at the longest the schema allows
+        (line_id 64, member_number 32 characters) is some 2.4 MB of JSON, beyond the 2 MiB
+        every other endpoint takes; more with characters outside ASCII, sent as UTF-8 or as
+        \\u escapes, and indented."""
+        member = character * 32
+        InsuranceCoverage.objects.filter(patient=world.owner).update(member_number=member)
+        register(world, [date(2026, 3, 2)])
+        lines = [
+            line(world, date(2026, 3, 2), member_number=member, line_id=str(i).rjust(64, character))
+            for i in range(MAX_LINES)
+        ]
+        body = json.dumps(
+            {"lines": lines, "dry_run": True}, ensure_ascii=ensure_ascii, indent=indent
+        ).encode()
+        assert len(body) > 2.3 * 1000 * 1000
+        response = world.client("insurer").generic(
+            "POST", "/api/v1/insurer/claims/check/", body, content_type="application/json"
+        )
+        assert response.status_code == 200, response.content[:300]
+        payload = response.json()
+        # One treatment: the first line claims it, the others for it are duplicates.
+        assert payload["summary"] == {"covered": 1, "duplicate_claim": MAX_LINES - 1}
+        assert [r["line_id"] for r in payload["results"]] == [x["line_id"] for x in lines]
+
+    def test_a_claims_batch_over_its_own_limit_is_a_413_naming_it(self, world):
+        body = json.dumps({"lines": [line(world, date(2026, 3, 2))]}) + " " * MAX_BODY_BYTES
+        response = world.client("insurer").generic(
+            "POST",
+            "/api/v1/insurer/claims/check/",
+            body,
+            content_type="application/json",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        error = assert_error_shape(response, 413, "request_too_large")
+        assert error["message"] == "The request body is too large: at most 8388608 bytes."
+
+    def test_every_other_endpoint_keeps_the_2_mib_limit(self, world):
+        body = json.dumps({"token": "t" * (2 * 1024 * 1024), "platform": "ios"})
+        response = world.client("owner").generic(
+            "POST", "/api/v1/me/devices/", body, content_type="application/json"
+        )
+        assert_error_shape(response, 413, "request_too_large")
 
     def test_the_check_is_in_the_access_log(self, world):
         register(world, [date(2026, 3, 2)])
