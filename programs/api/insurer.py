@@ -98,7 +98,7 @@ class ClaimLineSerializer(serializers.Serializer):
         choices=[],
         help_text=(
             "Vektis diagnosis code: 6223 hip, 7023 knee. One allowance for both (R4): a code "
-            "other than the one the practice recorded changes no verdict, and the line gets "
+            "other than those the practice recorded changes no verdict, and the line gets "
             "a diagnosis_differs warning."
         ),
         error_messages={
@@ -240,7 +240,7 @@ class ClaimWarningSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text=(
             "Stable, machine-readable. Now one: diagnosis_differs (the line's diagnosis code "
-            "is not the one the practice recorded for the treatment)."
+            "is not one the practice recorded for the treatment)."
         )
     )
     message = serializers.CharField(help_text="In the request's language.")
@@ -276,7 +276,7 @@ class ClaimResultSerializer(serializers.Serializer):
         many=True,
         help_text=(
             "What does not change the verdict but is worth a look: diagnosis_differs when "
-            "the line's diagnosis code is not the one the practice recorded (R8)."
+            "the line's diagnosis code is not one the practice recorded (R8)."
         ),
     )
     error = ErrorBodySerializer(allow_null=True, help_text="Why the line could not be judged.")
@@ -335,10 +335,13 @@ class ClaimCheckView(APIView):
             "are still judged. Lines that match a treatment are recorded as claimed unless "
             "dry_run is true.\n\n"
             "Diagnosis code: hip and knee, left and right, share one allowance (DOMAIN R4), "
-            "so a line whose diagnosis code (R8: 6223 hip, 7023 knee) is not the one the "
-            "practice recorded for the treatment gets the same verdict as with the recorded "
-            "code, and a `diagnosis_differs` warning that names the code on record. Without "
-            "a recorded indication there is nothing to compare with and no warning.\n\n"
+            "so a line whose diagnosis code (R8: 6223 hip, 7023 knee) is not one the "
+            "practice recorded for the treatment gets the same verdict as with a recorded "
+            "code, and a `diagnosis_differs` warning that names the codes on record. On "
+            "record for a treatment: every indication recorded since the previous period "
+            "ended, up to the treatment's day, and the one its episode started under. Without "
+            "a recorded indication there is nothing to compare with and no warning (and the "
+            "episode's `diagnosis_code` is null).\n\n"
             "Empty values are null, never an empty string. Nothing clinical is returned.\n\n"
             f"The body may take up to {MAX_BODY_BYTES // (1024 * 1024)} MiB (10,000 lines "
             "with every field at its maximum length fit, also in characters outside ASCII); "
@@ -465,8 +468,18 @@ class EpisodeSerializer(serializers.Serializer):
     allowance = serializers.IntegerField()
     used = serializers.IntegerField()
     remaining = serializers.IntegerField()
-    diagnosis_code = serializers.CharField()
-    referral = serializers.BooleanField()
+    diagnosis_code = serializers.CharField(
+        allow_null=True,
+        help_text=(
+            "Vektis code of the indication the episode started under (6223 hip, 7023 knee); "
+            "null when the practice recorded none. A claim's code is compared with every "
+            "indication recorded since the previous period ended, up to the treatment's day "
+            "(see the claims check)."
+        ),
+    )
+    referral = serializers.BooleanField(
+        help_text="Whether that indication has a referral (R7); false without an indication."
+    )
     treatments = TreatmentRowSerializer(many=True)
 
 
@@ -600,7 +613,8 @@ class EpisodesExportView(APIView):
             f"({', '.join(BOOLEAN_COLUMNS)}) are `true` or `false`, as in JSON. An empty "
             "cell is no value (null in the episodes JSON): number when not covered, reason "
             "when covered, deductible_applies when not covered, claimed and claimed_text when "
-            "not claimed, and the episode columns of a registration in no episode. Dates are "
+            "not claimed, diagnosis_code when no indication is recorded, and the episode "
+            "columns of a registration in no episode. Dates are "
             "YYYY-MM-DD; verdict_text and claimed_text are in the language of "
             "Accept-Language. UTF-8, comma-separated, quoted where needed (RFC 4180)."
         ),

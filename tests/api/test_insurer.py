@@ -512,8 +512,9 @@ class TestReads:
             ("111111111", "2026-03-09", "2", "true", "2026-03-02"),
             ("111111111", "2026-02-23", "", "false", ""),
         ]
+        # No indication recorded: no diagnosis code (null in JSON), no referral.
         assert (rows[0]["diagnosis_code"], rows[0]["referral"], rows[0]["used"]) == (
-            "6223",
+            "",
             "false",
             "2",
         )
@@ -1388,6 +1389,79 @@ class TestDiagnosisCode:
         assert after_hip["warnings"] == []
         # The same treatment twice in one batch: the second line is the duplicate.
         assert after_knee["verdict"] == "duplicate_claim"
+
+    def record(self, world, day, code):
+        Indication.objects.create(
+            patient=world.owner, recorded_on=day, recorded_by=world.physio, diagnosis_code=code
+        )
+
+    def test_hip_and_knee_recorded_days_apart_before_the_first_treatment_are_both_on_record(
+        self, world
+    ):
+        self.record(world, date(2026, 2, 20), "6223")
+        self.record(world, date(2026, 2, 25), "7023")
+        register(world, weekly(date(2026, 3, 2), 2))
+        hip, knee = check(
+            world,
+            [
+                line(world, date(2026, 3, 2), diagnosis_code="6223"),
+                line(world, date(2026, 3, 9), diagnosis_code="7023"),
+            ],
+            dry_run=True,
+        )
+        assert (hip["verdict"], hip["warnings"]) == ("covered", [])
+        assert (knee["verdict"], knee["warnings"]) == ("covered", [])
+
+    def test_a_new_episodes_codes_are_those_recorded_since_the_previous_period_ended(
+        self, world, covered_since_2018
+    ):
+        self.record(world, date(2024, 2, 20), "7023")  # the knee, in the first period
+        register(world, [date(2024, 3, 4)])  # period until 3 March 2025
+        self.record(world, date(2025, 5, 1), "6223")  # the hip, a new indication (R5)
+        register(world, weekly(date(2025, 5, 5), 2))
+        self.record(world, date(2025, 5, 8), "7023")  # the knee again, during episode 2
+        knee_first, hip, knee_second, old_knee = check(
+            world,
+            [
+                line(world, date(2025, 5, 5), diagnosis_code="7023"),
+                line(world, date(2025, 5, 5), diagnosis_code="6223"),
+                line(world, date(2025, 5, 12), diagnosis_code="7023"),
+                line(world, date(2024, 3, 4), diagnosis_code="7023"),
+            ],
+            dry_run=True,
+        )
+        # On 5 May only the hip is on record for this period: the knee of the earlier one is not.
+        (warning,) = knee_first["warnings"]
+        assert warning["code"] == "diagnosis_differs"
+        assert "(6223)" in warning["message"]
+        assert hip["verdict"] == "duplicate_claim"
+        assert (knee_second["episode_start"], knee_second["warnings"]) == ("2025-05-05", [])
+        assert (old_knee["episode_start"], old_knee["warnings"]) == ("2024-03-04", [])
+
+    def test_an_indication_recorded_after_the_first_treatment_is_on_record_for_it(self, world):
+        register(world, [date(2026, 3, 2)])
+        self.record(world, date(2026, 3, 4), "7023")  # the referral came in two days later
+        (result,) = check(
+            world, [line(world, date(2026, 3, 2), diagnosis_code="6223")], dry_run=True
+        )
+        assert "(7023)" in result["warnings"][0]["message"]
+
+    def test_without_an_indication_the_episodes_and_the_export_have_no_diagnosis_code(self, world):
+        """The claims check has nothing on record to compare with; the episodes say the same
+        (no code), rather than a default the practice never recorded."""
+        register(world, [date(2026, 3, 2)])
+        (episode,) = episodes_of(world)["episodes"]
+        assert episode["diagnosis_code"] is None
+        header, row = export_rows(world)
+        assert dict(zip(header, row, strict=True))["diagnosis_code"] == ""
+
+    def test_the_episodes_give_the_code_the_episode_started_under(self, world):
+        self.record(world, date(2026, 2, 20), "7023")
+        register(world, [date(2026, 3, 2)])
+        (episode,) = episodes_of(world)["episodes"]
+        assert episode["diagnosis_code"] == "7023"
+        header, row = export_rows(world)
+        assert dict(zip(header, row, strict=True))["diagnosis_code"] == "7023"
 
     def test_the_decision_is_in_the_api_description(self, world):
         schema = world.client("anonymous").get("/api/v1/schema/", {"format": "json"}).json()
