@@ -487,7 +487,12 @@ class MemberEpisodesSerializer(serializers.Serializer):
     member_number = serializers.CharField()
     episodes = EpisodeSerializer(many=True)
     other_registrations = TreatmentRowSerializer(
-        many=True, help_text="Registrations in no episode (not attended before any treatment)."
+        many=True,
+        help_text=(
+            "Registrations in no episode: not attended before the first treatment or after a "
+            "period ended (not_attended), and treatments after a period ended without a new "
+            "indication (outside_period, attended)."
+        ),
     )
 
 

@@ -471,6 +471,26 @@ class TestReads:
             patient_id=world.owner.pk, actor_role="insurer", resource="episodes"
         ).exists()
 
+    def test_other_registrations_hold_what_falls_in_no_episode_as_the_schema_says(
+        self, world, covered_since_2018
+    ):
+        register(world, [date(2024, 2, 26)], status="no_show")  # before any treatment
+        register(world, [date(2024, 3, 4)])  # the period ends on 3 March 2025
+        register(world, [date(2025, 3, 10)], status="no_show")  # after it ended
+        register(world, [date(2025, 3, 17)])  # attended, no new indication
+        body = episodes_of(world)
+        assert [(r["date"], r["attended"], r["reason"]) for r in body["other_registrations"]] == [
+            ("2024-02-26", False, "not_attended"),
+            ("2025-03-10", False, "not_attended"),
+            ("2025-03-17", True, "outside_period"),
+        ]
+        schema = world.client("anonymous").get("/api/v1/schema/", {"format": "json"}).json()
+        text = schema["components"]["schemas"]["MemberEpisodes"]["properties"][
+            "other_registrations"
+        ]["description"]
+        assert "outside_period" in text
+        assert "not attended before any treatment)" not in text
+
     def test_the_export_streams_every_member_as_csv(self, world):
         register(world, [date(2026, 2, 23)], status="no_show")  # in no episode
         register(world, weekly(date(2026, 3, 2), 2))
