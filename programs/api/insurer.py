@@ -88,7 +88,10 @@ class ClaimLineSerializer(serializers.Serializer):
     is checked with; ``parse_claim_line`` runs them."""
 
     line_id = serializers.CharField(
-        max_length=64, required=False, allow_blank=True, help_text="Yours; returned as is."
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="Yours; returned as is (an empty one as null).",
     )
     member_number = serializers.CharField(max_length=32, help_text="Your member number.")
     date = serializers.DateField(help_text="Date of the treatment claimed.")
@@ -248,7 +251,9 @@ class ClaimWarningSerializer(serializers.Serializer):
 
 class ClaimResultSerializer(serializers.Serializer):
     index = serializers.IntegerField(help_text="The line's position in the batch, from 0.")
-    line_id = serializers.CharField(allow_null=True, help_text="Yours, when you sent one.")
+    line_id = serializers.CharField(
+        allow_null=True, help_text="Yours, when you sent one; null when not, or empty."
+    )
     verdict = serializers.ChoiceField(
         choices=ClaimVerdict.choices, allow_null=True, help_text="Null for an invalid line."
     )
@@ -367,7 +372,8 @@ class ClaimCheckView(APIView):
             valid, line_ids, invalid = [], {}, {}
             for index, raw in enumerate(batch.validated_data["lines"]):
                 values, error = parse_claim_line(raw, fields)
-                line_id = values.get("line_id") if values else None
+                # An empty line_id is no value: null, like every empty value of the answer.
+                line_id = (values.get("line_id") or None) if values else None
                 if error is not None:
                     invalid[index] = _invalid_result(index, line_id, error)
                     continue

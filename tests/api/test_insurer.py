@@ -1235,6 +1235,21 @@ class TestEmptyIsNull:
         assert [r["csi_code"] for r in results] == [None, "012", "009", None, None, None]
         assert "" not in every_value(response.json())
 
+    def test_an_empty_line_id_comes_back_as_null(self, world):
+        register(world, [date(2026, 3, 2)])
+        judged, invalid, kept = check(
+            world,
+            [
+                line(world, date(2026, 3, 2), line_id=""),
+                {**line(world, date(2026, 3, 2), line_id=""), "date": "2.3.2026"},
+                line(world, date(2026, 3, 9), line_id="L-3"),
+            ],
+            dry_run=True,
+        )
+        assert (judged["verdict"], judged["line_id"]) == ("covered", None)
+        assert (invalid["verdict"], invalid["line_id"]) == (None, None)
+        assert kept["line_id"] == "L-3"
+
     def test_no_empty_strings_in_the_episodes_only_null(self, world):
         register(world, [date(2026, 2, 23)], status="no_show")  # in no episode
         register(world, weekly(date(2026, 3, 2), 2))
