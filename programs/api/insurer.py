@@ -38,6 +38,7 @@ from programs.services.reimbursement import (
 
 TAGS = ["insurer"]
 MAX_LINES = 10_000
+MEMBER_NUMBER_MAX = 32  # characters, as InsuranceCoverage.member_number holds
 # The body of a claims check may be larger than the 2 MiB (DATA_UPLOAD_MAX_MEMORY_SIZE) every
 # other endpoint takes: 10,000 lines with every field at its maximum length (line_id 64,
 # member_number 32 characters) are some 2.4 MB of JSON. 8 MiB holds them also when those
@@ -93,7 +94,9 @@ class ClaimLineSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="Yours; returned as is (an empty one as null).",
     )
-    member_number = serializers.CharField(max_length=32, help_text="Your member number.")
+    member_number = serializers.CharField(
+        max_length=MEMBER_NUMBER_MAX, help_text="Your member number."
+    )
     date = serializers.DateField(help_text="Date of the treatment claimed.")
     practice_agb = serializers.RegexField(AGB_CODE, help_text="AGB code of the practice.")
     therapist_agb = serializers.RegexField(AGB_CODE, help_text="AGB code of the therapist.")
@@ -142,7 +145,7 @@ def _fast_line_id(value, field):
 
 
 def _fast_member_number(value, field):
-    return value if _text(value, 32) else empty
+    return value if _text(value, MEMBER_NUMBER_MAX) else empty
 
 
 def _fast_date(value, field):
@@ -511,7 +514,9 @@ class MemberEpisodesView(APIView):
         summary="Episodes of one member: period, treatments used and remaining, per treatment",
         parameters=[
             OpenApiParameter(
-                "member_number", {"type": "string", "minLength": 1, "maxLength": 32}, required=True
+                "member_number",
+                {"type": "string", "minLength": 1, "maxLength": MEMBER_NUMBER_MAX},
+                required=True,
             )
         ],
         responses={200: MemberEpisodesSerializer},
@@ -519,9 +524,20 @@ class MemberEpisodesView(APIView):
     def get(self, request):
         insurer = require_insurer(request.user)
         member_number = request.query_params.get("member_number", "").strip()
-        if not member_number or len(member_number) > 32:
+        if not member_number:
             raise ValidationFailed(
                 fields={"member_number": (_("Give the member number."), "required")}
+            )
+        if len(member_number) > MEMBER_NUMBER_MAX:
+            # DRF's own message (and its translation), as for a claim line's member_number.
+            message = str(serializers.CharField.default_error_messages["max_length"])
+            raise ValidationFailed(
+                fields={
+                    "member_number": (
+                        message.format(max_length=MEMBER_NUMBER_MAX),
+                        "max_length",
+                    )
+                }
             )
         coverages = member_coverages(insurer=insurer, member_number=member_number)
         if not coverages:

@@ -491,6 +491,31 @@ class TestReads:
         assert "outside_period" in text
         assert "not attended before any treatment)" not in text
 
+    @pytest.mark.parametrize(
+        ("member_number", "code", "message"),
+        [
+            ("", "required", "Give the member number."),
+            ("   ", "required", "Give the member number."),
+            ("1" * 33, "max_length", "Ensure this field has no more than 32 characters."),
+        ],
+    )
+    def test_a_missing_or_too_long_member_number_is_a_400_saying_which(
+        self, world, member_number, code, message
+    ):
+        response = world.client("insurer").get(
+            "/api/v1/insurer/episodes/",
+            {"member_number": member_number},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        error = assert_error_shape(response, 400, "invalid")
+        assert error["fields"] == {"member_number": [{"code": code, "message": message}]}
+
+    def test_a_member_number_of_32_characters_is_looked_up(self, world):
+        InsuranceCoverage.objects.filter(patient=world.owner).update(member_number="9" * 32)
+        register(world, [date(2026, 3, 2)])
+        (episode,) = episodes_of(world, "9" * 32)["episodes"]
+        assert episode["used"] == 1
+
     def test_the_export_streams_every_member_as_csv(self, world):
         register(world, [date(2026, 2, 23)], status="no_show")  # in no episode
         register(world, weekly(date(2026, 3, 2), 2))
