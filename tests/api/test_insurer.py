@@ -1526,7 +1526,7 @@ class TestDiagnosisCode:
     def test_the_decision_is_in_the_api_description(self, world):
         schema = world.client("anonymous").get("/api/v1/schema/", {"format": "json"}).json()
         text = schema["paths"]["/api/v1/insurer/claims/check/"]["post"]["description"]
-        assert "share one allowance" in text
+        assert "share one allowance (docs/domain.md §5, R4)" in text
         assert "diagnosis_differs" in text
 
 
