@@ -665,6 +665,66 @@ class TestReads:
         )
 
 
+class TestReadsCostAFixedNumberOfQueries:
+    """The episodes and the export read in set-based queries: as many for 1 member as for 30,
+    and for a member with 1 treatment as with 30 (and their claims and indications)."""
+
+    @staticmethod
+    def members(world, count: int) -> list[str]:
+        """``count`` members of the insurer, each with an indication, a no-show, ``count``
+        weekly treatments (over the 12 from the 13th on) and the first one claimed."""
+        from tests.factories import CoverageFactory, PatientFactory
+
+        numbers, lines = [], []
+        for i in range(count):
+            patient = PatientFactory(physiotherapist=world.physio)
+            number = f"Q{i:04d}"
+            CoverageFactory(
+                patient=patient,
+                insurer=world.insurer,
+                member_number=number,
+                valid_from=date(2024, 1, 1),
+            )
+            Indication.objects.create(
+                patient=patient,
+                recorded_on=date(2024, 2, 26),
+                recorded_by=world.physio,
+                diagnosis_code="6223",
+            )
+            register(world, [date(2024, 2, 27)], status="no_show", patient=patient)
+            register(world, weekly(date(2024, 3, 4), count), patient=patient)
+            numbers.append(number)
+            lines.append(line(world, date(2024, 3, 4), member_number=number))
+        check(world, lines)
+        return numbers
+
+    @pytest.mark.parametrize("count", [1, 30])
+    def test_the_episodes_of_a_member(self, world, django_assert_num_queries, count):
+        """The user; the member's coverages; their coverages for the referral policy (R7),
+        registrations, indications and claims; the access log."""
+        numbers = self.members(world, count)
+        client = world.client("insurer")
+        with django_assert_num_queries(7):
+            response = client.get("/api/v1/insurer/episodes/", {"member_number": numbers[-1]})
+        assert response.status_code == 200
+        (episode,) = response.json()["episodes"]
+        assert (episode["used"], len(episode["treatments"])) == (min(count, 12), count)
+        assert episode["treatments"][0]["claimed"] == "covered"
+
+    @pytest.mark.parametrize("count", [1, 30])
+    def test_the_export_of_all_members(self, world, django_assert_num_queries, count):
+        """The user; the coverages; then per 500 people as for the episodes (coverages for
+        R7, registrations, indications, claims) and their access log."""
+        self.members(world, count)
+        client = world.client("insurer")
+        with django_assert_num_queries(7):
+            response = client.get("/api/v1/insurer/episodes/export.csv")
+            rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+        assert response.status_code == 200
+        assert len(rows) == count * (count + 1)
+        assert [r["claimed"] for r in rows if r["number"] == "1"] == ["covered"] * count
+
+
 TREATMENT_KEYS = frozenset(
     {
         "date",
