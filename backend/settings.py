@@ -363,7 +363,6 @@ REIMBURSEMENT_CODES = env.json(
         "csi_covered": "012",
         "csi_beyond_limit": "009",
         "diagnosis": {"6223": "hip", "7023": "knee"},
-        "default_diagnosis": "6223",
     },
 )
 # Sync: changes younger than this are sent again on the next pull (late commits, clock skew).

@@ -142,6 +142,10 @@ class ApiErrorsAsJsonMiddleware:
             ):
                 replacement.headers.setdefault(header, value)
         replacement.cookies = response.cookies
+        # Django logs an error answer once: where it was logged already (a crash, with its
+        # traceback), the replacement must say so, or the handler logs it a second time.
+        if getattr(response, "_has_been_logged", False):
+            replacement._has_been_logged = True
         return replacement
 
 

@@ -180,23 +180,37 @@ def assess(
 
 
 def diagnoses_on_record(
-    day: date, episode: Episode | None, indications: Sequence[Indication]
+    day: date,
+    episode: Episode | None,
+    episodes: Sequence[Episode],
+    indications: Sequence[Indication],
 ) -> set[str]:
     """R8 with R4: a claim carries a Vektis diagnosis code (6223 hip, 7023 knee), and since hip
     and knee share one allowance, a claim whose code is not what the therapist recorded gets
     the same verdict; this gives what is on record for a treatment on ``day``, so that the
-    difference can be shown. The indication its episode started under (or, outside any
-    episode, the one the day falls under) and every indication recorded after it up to
-    ``day`` (a second joint added during the episode). Empty when none is recorded (direct
-    access without an indication): then there is nothing to compare with."""
-    anchor = episode.indication if episode is not None else None
-    if anchor is None:
+    difference can be shown: every indication recorded since the previous period ended, up
+    to ``day`` (hip and knee recorded days apart before the first treatment, or a second
+    joint added during the episode), and the one the episode started under (which may be
+    recorded a little after its first treatment). A registration in no episode is taken
+    with the episode it follows (the latest that started on or before ``day``). Empty when
+    none is recorded (direct access without an indication): then there is nothing to
+    compare with."""
+    if episode is None:
+        episode = next((e for e in reversed(episodes) if e.start <= day), None)
+    previous_end = None
+    if episode is not None:
+        previous_end = max((e.end for e in episodes if e.end < episode.start), default=None)
+        anchor = episode.indication
+    else:
         anchor = _indication_for(day, sorted(indications, key=_BY_RECORDED))
-    if anchor is None:
-        return set()
-    return {anchor.diagnosis_code} | {
-        i.diagnosis_code for i in indications if anchor.recorded_on <= i.recorded_on <= day
+    codes = {
+        i.diagnosis_code
+        for i in indications
+        if (previous_end is None or i.recorded_on > previous_end) and i.recorded_on <= day
     }
+    if anchor is not None:
+        codes.add(anchor.diagnosis_code)
+    return codes
 
 
 def _assess_allowance(

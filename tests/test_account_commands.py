@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from programs.models import Insurer, InsurerEmployee, Physiotherapist, Practice, Role, User
 from tests.factories import PatientFactory, PhysiotherapistFactory
+from tests.services.test_people import ARABIC_INDIC_ZERO, FULLWIDTH_ZERO, in_digits
 
 STAFF_PASSWORD = "Beheer-heup-2026!"
 PHYSIO_PASSWORD = "Oefenen-heup-2026!"
@@ -126,6 +127,50 @@ class TestBootstrap:
         with pytest.raises(CommandError) as refused:
             run("bootstrap", *args)
         assert str(refused.value).startswith(complaint)
+        assert state() == (0, 0, 0, 0, 0)
+
+    def test_the_practices_agb_code_as_the_physiotherapists_is_refused(self, passwords):
+        """A physiotherapist's AGB code is their own (README), never the practice's."""
+        args = [a for a in FIRST_RUN if not a.startswith("--physio-agb=")]
+        with pytest.raises(CommandError) as refused:
+            run("bootstrap", *args, "--physio-agb=04123456")
+        assert str(refused.value) == (
+            "--physio-agb: 04123456 is the AGB code of the practice Fysiotherapie De Brug; a "
+            "physiotherapist's AGB code is their own."
+        )
+        assert state() == (0, 0, 0, 0, 0)
+
+    def test_another_practices_agb_code_as_the_physiotherapists_is_refused(self, passwords):
+        Practice.objects.create(name="Fysio Elders", agb_code="04999999")
+        args = [a for a in FIRST_RUN if not a.startswith("--physio-agb=")]
+        with pytest.raises(CommandError, match="04999999 is the AGB code of the practice Fysio"):
+            run("bootstrap", *args, "--physio-agb=04999999")
+        assert state() == (0, 1, 0, 0, 0)
+
+    def test_a_physiotherapists_agb_code_as_a_new_practices_is_refused(self, passwords):
+        PhysiotherapistFactory(agb_code="04123456")
+        before = state()
+        with pytest.raises(CommandError) as refused:
+            run("bootstrap", *FIRST_RUN)
+        assert str(refused.value) == (
+            "--practice-agb: 04123456 is a physiotherapist's AGB code, not a practice's."
+        )
+        assert state() == before
+
+    @pytest.mark.parametrize(
+        "code",
+        [
+            in_digits("04123456", FULLWIDTH_ZERO),
+            in_digits("04123456", ARABIC_INDIC_ZERO),
+            "04" + in_digits("1", FULLWIDTH_ZERO) + "23456",
+        ],
+    )
+    def test_an_agb_code_in_digits_other_than_0_9_is_refused(self, passwords, code):
+        """Fullwidth or Arabic-Indic digits are digits to Python's \\d, but no claim line
+        (ASCII 0-9) could ever match them."""
+        args = [a for a in FIRST_RUN if not a.startswith("--practice-agb=")]
+        with pytest.raises(CommandError, match="--practice-agb: An AGB code consists of"):
+            run("bootstrap", *args, f"--practice-agb={code}")
         assert state() == (0, 0, 0, 0, 0)
 
     def test_an_agb_code_of_another_physiotherapist_is_refused_and_nothing_written(self, passwords):

@@ -50,3 +50,15 @@ def test_every_domain_setting_is_documented():
     assert len(names) >= 6
     text = DOMAIN.read_text()
     assert [name for name in names if f"`{name}`" not in text and name not in TECHNICAL] == []
+
+
+def test_the_code_and_the_api_name_the_projects_own_domain_document():
+    """Rules are referred to as docs/domain.md §n, Rn; not as DOMAIN, a document that is not
+    in the repository (also in the public API description)."""
+    stale = re.compile(r"DOMAIN\.md|\(DOMAIN R\d|DOMAIN §")
+    found = [
+        str(path.relative_to(ROOT))
+        for path in [*ROOT.glob("programs/**/*.py"), *ROOT.glob("backend/*.py")]
+        if stale.search(path.read_text())
+    ]
+    assert found == []

@@ -157,3 +157,34 @@ def test_0015_takes_each_moved_sessions_earlier_days_from_its_history():
     assert PlannedSession.objects.get(pk=moved.pk).earliest_local_date == date(2027, 3, 4)
     assert PlannedSession.objects.get(pk=earlier.pk).earliest_local_date == date(2027, 3, 25)
     assert PlannedSession.objects.get(pk=never.pk).earliest_local_date is None
+
+
+def _ascii_digit_codes_migration():
+    """The migration that rewrites AGB and UZOVI codes in ASCII digits, and the one before it
+    (found by name: migration numbers change when branches are merged)."""
+    graph = MigrationExecutor(connection).loader.graph
+    (node,) = [key for key in graph.nodes if key[1].endswith("_ascii_digit_codes")]
+    (parent,) = [p.key for p in graph.node_map[node].parents if p.key[0] == "programs"]
+    return parent, node
+
+
+def test_codes_stored_in_other_digits_are_rewritten_in_ascii():
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes("programs")
+    before, _migration = _ascii_digit_codes_migration()
+    old = _migrate([before])
+    fullwidth = str.maketrans("0123456789", "".join(chr(0xFF10 + d) for d in range(10)))
+    try:
+        Practice = old.get_model("programs", "Practice")
+        meant = Practice.objects.create(name="Breed", agb_code="04123456".translate(fullwidth))
+        twin = Practice.objects.create(name="Dubbel", agb_code="04999999".translate(fullwidth))
+        Practice.objects.create(name="Al goed", agb_code="04999999")
+        insurer = old.get_model("programs", "Insurer").objects.create(
+            name="Breed", uzovi_code="3311".translate(fullwidth)
+        )
+    finally:
+        new = _migrate(latest)
+    Practice = new.get_model("programs", "Practice")
+    assert Practice.objects.get(pk=meant.pk).agb_code == "04123456"
+    # Its ASCII code is another practice's: left for staff (the admin refuses it now).
+    assert Practice.objects.get(pk=twin.pk).agb_code == "04999999".translate(fullwidth)
+    assert new.get_model("programs", "Insurer").objects.get(pk=insurer.pk).uzovi_code == "3311"

@@ -15,6 +15,7 @@ from programs.reimbursement import (
     Registration,
     allowance_key,
     assess,
+    diagnoses_on_record,
     period_end,
     within_allowance,
 )
@@ -200,3 +201,59 @@ class TestReferralR7:
             weekly(date(2027, 3, 1), 2), [Indication(date(2027, 2, 25), "6223", False)]
         )
         assert [v.number for v in verdicts] == [1, 2]
+
+
+class TestDiagnosesOnRecordR8:
+    """What a claim's diagnosis code is compared with (R8 with R4): every indication recorded
+    since the previous period ended, up to the treatment's day, and the episode's own."""
+
+    @staticmethod
+    def on_record(registrations, indications, index):
+        episodes, verdicts = assess(registrations, indications)
+        verdict = verdicts[index]
+        episode = episodes[verdict.episode] if verdict.episode is not None else None
+        return diagnoses_on_record(
+            verdict.registration.day,
+            episode,
+            episodes,
+            sorted(indications, key=lambda i: i.recorded_on),
+        )
+
+    def test_hip_and_knee_recorded_before_the_first_treatment_are_both_on_record(self):
+        indications = [
+            Indication(date(2026, 2, 20), "6223", False),
+            Indication(date(2026, 2, 25), "7023", False),
+        ]
+        assert self.on_record([registration(1, date(2026, 3, 2))], indications, 0) == {
+            "6223",
+            "7023",
+        }
+
+    def test_one_recorded_on_the_last_day_of_the_previous_period_belongs_to_that_period(self):
+        treatments = [registration(1, date(2024, 3, 4)), registration(2, date(2025, 5, 5))]
+        indications = [
+            Indication(date(2024, 3, 1), "6223", False),
+            Indication(date(2025, 3, 3), "7023", False),  # last day of period 1: inside it
+            Indication(date(2025, 5, 1), "6223", False),  # after it: a new episode (R5)
+        ]
+        assert self.on_record(treatments, indications, 0) == {"6223"}
+        assert self.on_record(treatments, indications, 1) == {"6223"}
+
+    def test_one_recorded_after_the_day_counts_only_as_the_episodes_own(self):
+        treatments = weekly(date(2026, 3, 2), 2)
+        indications = [
+            Indication(date(2026, 3, 4), "7023", False),  # the episode's: recorded late
+            Indication(date(2026, 3, 20), "6223", False),  # a second joint, added later
+        ]
+        assert self.on_record(treatments, indications, 0) == {"7023"}
+        assert self.on_record(treatments, indications, 1) == {"7023"}
+
+    def test_a_treatment_after_the_period_has_the_ended_episodes_codes(self):
+        treatments = [registration(1, date(2024, 3, 4)), registration(2, date(2025, 4, 7))]
+        indications = [Indication(date(2024, 3, 1), "7023", False)]
+        _episodes, verdicts = assess(treatments, indications)
+        assert verdicts[1].reason == OUTSIDE_PERIOD
+        assert self.on_record(treatments, indications, 1) == {"7023"}
+
+    def test_nothing_recorded_is_nothing_on_record(self):
+        assert self.on_record([registration(1, date(2026, 3, 2))], [], 0) == set()

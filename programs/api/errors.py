@@ -204,17 +204,21 @@ def _status_code_name(status_code: int) -> str:
     return phrase.lower().replace(" ", "_").replace("-", "_")
 
 
+def request_too_large_error(limit: int) -> ApplicationError:
+    """413: a body over ``limit`` bytes (DATA_UPLOAD_MAX_MEMORY_SIZE, or an endpoint's own)."""
+    error = ApplicationError(
+        _("The request body is too large: at most %(size)d bytes.") % {"size": limit},
+        code="request_too_large",
+    )
+    error.status_code = 413
+    return error
+
+
 def request_refused_error(exception: Exception | None) -> ApplicationError | None:
     """The error for a request Django refuses before any view can read it (its
     SuspiciousOperation family), or None."""
     if isinstance(exception, RequestDataTooBig):
-        error = ApplicationError(
-            _("The request body is too large: at most %(size)d bytes.")
-            % {"size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE},
-            code="request_too_large",
-        )
-        error.status_code = 413
-        return error
+        return request_too_large_error(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
         return ApplicationError(_("The request has too many parameters."), code="too_many_fields")
     if isinstance(exception, DisallowedHost):

@@ -21,8 +21,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from programs.api.errors import flatten_detail
-from programs.api.renderers import FastJSONRenderer
-from programs.api.schema import ErrorBodySerializer
+from programs.api.parsers import BoundedJSONParser
+from programs.api.renderers import CSVRenderer, FastJSONRenderer
+from programs.api.schema import ERROR_DESCRIPTIONS, ErrorBodySerializer, ErrorSerializer
 from programs.errors import NotFoundError, ValidationFailed
 from programs.models import AccessAction, ClaimVerdict, InsuranceCoverage
 from programs.models.reimbursement import NOT_COVERED_REASONS
@@ -37,6 +38,14 @@ from programs.services.reimbursement import (
 
 TAGS = ["insurer"]
 MAX_LINES = 10_000
+MEMBER_NUMBER_MAX = 32  # characters, as InsuranceCoverage.member_number holds
+# The body of a claims check may be larger than the 2 MiB (DATA_UPLOAD_MAX_MEMORY_SIZE) every
+# other endpoint takes: 10,000 lines with every field at its maximum length (line_id 64,
+# member_number 32 characters) are some 2.4 MB of JSON. 8 MiB holds them also when those
+# characters are outside ASCII (up to 4 bytes in UTF-8, 6 as a \uXXXX escape) and the JSON
+# is indented (tests/api/test_insurer.py sends both); parsed, such a batch is some tens of MB
+# in one worker for the length of the request.
+MAX_BODY_BYTES = 8 * 1024 * 1024
 EXPORT_CHUNK = 500
 
 # The human-readable reason of each verdict, in the language of the request (Accept-Language).
@@ -80,9 +89,14 @@ class ClaimLineSerializer(serializers.Serializer):
     is checked with; ``parse_claim_line`` runs them."""
 
     line_id = serializers.CharField(
-        max_length=64, required=False, allow_blank=True, help_text="Yours; returned as is."
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="Yours; returned as is (an empty one as null).",
     )
-    member_number = serializers.CharField(max_length=32, help_text="Your member number.")
+    member_number = serializers.CharField(
+        max_length=MEMBER_NUMBER_MAX, help_text="Your member number."
+    )
     date = serializers.DateField(help_text="Date of the treatment claimed.")
     practice_agb = serializers.RegexField(AGB_CODE, help_text="AGB code of the practice.")
     therapist_agb = serializers.RegexField(AGB_CODE, help_text="AGB code of the therapist.")
@@ -90,7 +104,7 @@ class ClaimLineSerializer(serializers.Serializer):
         choices=[],
         help_text=(
             "Vektis diagnosis code: 6223 hip, 7023 knee. One allowance for both (R4): a code "
-            "other than the one the practice recorded changes no verdict, and the line gets "
+            "other than those the practice recorded changes no verdict, and the line gets "
             "a diagnosis_differs warning."
         ),
         error_messages={
@@ -131,7 +145,7 @@ def _fast_line_id(value, field):
 
 
 def _fast_member_number(value, field):
-    return value if _text(value, 32) else empty
+    return value if _text(value, MEMBER_NUMBER_MAX) else empty
 
 
 def _fast_date(value, field):
@@ -232,7 +246,7 @@ class ClaimWarningSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text=(
             "Stable, machine-readable. Now one: diagnosis_differs (the line's diagnosis code "
-            "is not the one the practice recorded for the treatment)."
+            "is not one the practice recorded for the treatment)."
         )
     )
     message = serializers.CharField(help_text="In the request's language.")
@@ -240,7 +254,9 @@ class ClaimWarningSerializer(serializers.Serializer):
 
 class ClaimResultSerializer(serializers.Serializer):
     index = serializers.IntegerField(help_text="The line's position in the batch, from 0.")
-    line_id = serializers.CharField(allow_null=True, help_text="Yours, when you sent one.")
+    line_id = serializers.CharField(
+        allow_null=True, help_text="Yours, when you sent one; null when not, or empty."
+    )
     verdict = serializers.ChoiceField(
         choices=ClaimVerdict.choices, allow_null=True, help_text="Null for an invalid line."
     )
@@ -268,7 +284,7 @@ class ClaimResultSerializer(serializers.Serializer):
         many=True,
         help_text=(
             "What does not change the verdict but is worth a look: diagnosis_differs when "
-            "the line's diagnosis code is not the one the practice recorded (R8)."
+            "the line's diagnosis code is not one the practice recorded (R8)."
         ),
     )
     error = ErrorBodySerializer(allow_null=True, help_text="Why the line could not be judged.")
@@ -306,9 +322,14 @@ def _diagnosis_warning(claimed: str, on_record: tuple[str, ...]) -> list[dict]:
     return [{"code": DIAGNOSIS_DIFFERS, "message": message}]
 
 
+class ClaimsJSONParser(BoundedJSONParser):
+    max_bytes = MAX_BODY_BYTES
+
+
 class ClaimCheckView(APIView):
     permission_classes = [IsInsurer]
     renderer_classes = [FastJSONRenderer]
+    parser_classes = [ClaimsJSONParser]
 
     @extend_schema(
         tags=TAGS,
@@ -321,15 +342,28 @@ class ClaimCheckView(APIView):
             "lines get an error of their own (`error.fields` names the field); the others "
             "are still judged. Lines that match a treatment are recorded as claimed unless "
             "dry_run is true.\n\n"
-            "Diagnosis code: hip and knee, left and right, share one allowance (DOMAIN R4), "
-            "so a line whose diagnosis code (R8: 6223 hip, 7023 knee) is not the one the "
-            "practice recorded for the treatment gets the same verdict as with the recorded "
-            "code, and a `diagnosis_differs` warning that names the code on record. Without "
-            "a recorded indication there is nothing to compare with and no warning.\n\n"
-            "Empty values are null, never an empty string. Nothing clinical is returned."
+            "Diagnosis code: hip and knee, left and right, share one allowance "
+            "(docs/domain.md §5, R4), so a line whose diagnosis code (R8: 6223 hip, 7023 "
+            "knee) is not one the practice recorded for the treatment gets the same verdict "
+            "as with a recorded code, and a `diagnosis_differs` warning that names the codes "
+            "on record. On record for a treatment: every indication recorded since the "
+            "previous period ended, up to the treatment's day, and the one its episode "
+            "started under. Without a recorded indication there is nothing to compare with "
+            "and no warning (and the episode's `diagnosis_code` is null).\n\n"
+            "Empty values are null, never an empty string. Nothing clinical is returned.\n\n"
+            f"The body may take up to {MAX_BODY_BYTES // (1024 * 1024)} MiB (10,000 lines "
+            "with every field at its maximum length fit, also in characters outside ASCII); "
+            "every other endpoint takes 2 MiB."
         ),
         request=ClaimCheckSerializer,
-        responses={200: ClaimCheckResponseSerializer},
+        responses={
+            200: ClaimCheckResponseSerializer,
+            413: OpenApiResponse(
+                ErrorSerializer,
+                description=f"The body is larger than {MAX_BODY_BYTES} bytes "
+                "(error.code request_too_large).",
+            ),
+        },
     )
     def post(self, request):
         insurer = require_insurer(request.user)
@@ -341,7 +375,8 @@ class ClaimCheckView(APIView):
             valid, line_ids, invalid = [], {}, {}
             for index, raw in enumerate(batch.validated_data["lines"]):
                 values, error = parse_claim_line(raw, fields)
-                line_id = values.get("line_id") if values else None
+                # An empty line_id is no value: null, like every empty value of the answer.
+                line_id = (values.get("line_id") or None) if values else None
                 if error is not None:
                     invalid[index] = _invalid_result(index, line_id, error)
                     continue
@@ -442,8 +477,18 @@ class EpisodeSerializer(serializers.Serializer):
     allowance = serializers.IntegerField()
     used = serializers.IntegerField()
     remaining = serializers.IntegerField()
-    diagnosis_code = serializers.CharField()
-    referral = serializers.BooleanField()
+    diagnosis_code = serializers.CharField(
+        allow_null=True,
+        help_text=(
+            "Vektis code of the indication the episode started under (6223 hip, 7023 knee); "
+            "null when the practice recorded none. A claim's code is compared with every "
+            "indication recorded since the previous period ended, up to the treatment's day "
+            "(see the claims check)."
+        ),
+    )
+    referral = serializers.BooleanField(
+        help_text="Whether that indication has a referral (R7); false without an indication."
+    )
     treatments = TreatmentRowSerializer(many=True)
 
 
@@ -451,7 +496,12 @@ class MemberEpisodesSerializer(serializers.Serializer):
     member_number = serializers.CharField()
     episodes = EpisodeSerializer(many=True)
     other_registrations = TreatmentRowSerializer(
-        many=True, help_text="Registrations in no episode (not attended before any treatment)."
+        many=True,
+        help_text=(
+            "Registrations in no episode: not attended before the first treatment or after a "
+            "period ended (not_attended), and treatments after a period ended without a new "
+            "indication (outside_period, attended)."
+        ),
     )
 
 
@@ -464,7 +514,9 @@ class MemberEpisodesView(APIView):
         summary="Episodes of one member: period, treatments used and remaining, per treatment",
         parameters=[
             OpenApiParameter(
-                "member_number", {"type": "string", "minLength": 1, "maxLength": 32}, required=True
+                "member_number",
+                {"type": "string", "minLength": 1, "maxLength": MEMBER_NUMBER_MAX},
+                required=True,
             )
         ],
         responses={200: MemberEpisodesSerializer},
@@ -472,9 +524,20 @@ class MemberEpisodesView(APIView):
     def get(self, request):
         insurer = require_insurer(request.user)
         member_number = request.query_params.get("member_number", "").strip()
-        if not member_number or len(member_number) > 32:
+        if not member_number:
             raise ValidationFailed(
                 fields={"member_number": (_("Give the member number."), "required")}
+            )
+        if len(member_number) > MEMBER_NUMBER_MAX:
+            # DRF's own message (and its translation), as for a claim line's member_number.
+            message = str(serializers.CharField.default_error_messages["max_length"])
+            raise ValidationFailed(
+                fields={
+                    "member_number": (
+                        message.format(max_length=MEMBER_NUMBER_MAX),
+                        "max_length",
+                    )
+                }
             )
         coverages = member_coverages(insurer=insurer, member_number=member_number)
         if not coverages:
@@ -550,8 +613,21 @@ def _csv(value) -> object:
     return value
 
 
+def _json_errors(*codes: str) -> dict:
+    """The errors of a view whose answer is not JSON: they stay JSON (CSVRenderer)."""
+    return {
+        (int(code), "application/json"): OpenApiResponse(
+            ErrorSerializer, description=ERROR_DESCRIPTIONS[code]
+        )
+        for code in codes
+    }
+
+
 class EpisodesExportView(APIView):
     permission_classes = [IsInsurer]
+    # Negotiated as text/csv (a client asking for it, or for anything, gets the CSV; one that
+    # accepts no CSV a 406), streamed by the view itself; errors in JSON.
+    renderer_classes = [CSVRenderer]
 
     @extend_schema(
         tags=TAGS,
@@ -564,12 +640,19 @@ class EpisodesExportView(APIView):
             f"({', '.join(BOOLEAN_COLUMNS)}) are `true` or `false`, as in JSON. An empty "
             "cell is no value (null in the episodes JSON): number when not covered, reason "
             "when covered, deductible_applies when not covered, claimed and claimed_text when "
-            "not claimed, and the episode columns of a registration in no episode. Dates are "
-            "YYYY-MM-DD; verdict_text and claimed_text are in the language of "
-            "Accept-Language. UTF-8, comma-separated, quoted where needed (RFC 4180)."
+            "not claimed, diagnosis_code when no indication is recorded, and the episode "
+            "columns of a registration in no episode. Dates are YYYY-MM-DD; verdict_text and "
+            "claimed_text are in the language of Accept-Language. UTF-8, comma-separated, "
+            "quoted where needed (RFC 4180)."
         ),
         responses={
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="One row a treatment.")
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="One row a treatment."
+            ),
+            **_json_errors("401", "403", "429"),
+            (406, "application/json"): OpenApiResponse(
+                ErrorSerializer, description="The request's Accept header takes no text/csv."
+            ),
         },
     )
     def get(self, request):

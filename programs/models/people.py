@@ -19,11 +19,13 @@ from programs.models.base import TimestampedModel
 
 DEFAULT_TIME_ZONE = "Europe/Amsterdam"
 
+# [0-9], not \d: Python's \d also takes fullwidth and other scripts' digits, and a code stored
+# in those could never match the ASCII code on a claim line.
 validate_agb_code = RegexValidator(
-    r"^\d{8}\Z", _("An AGB code consists of exactly 8 digits."), code="invalid_agb_code"
+    r"^[0-9]{8}\Z", _("An AGB code consists of exactly 8 digits."), code="invalid_agb_code"
 )
 validate_uzovi_code = RegexValidator(
-    r"^\d{4}\Z", _("A UZOVI code consists of exactly 4 digits."), code="invalid_uzovi_code"
+    r"^[0-9]{4}\Z", _("A UZOVI code consists of exactly 4 digits."), code="invalid_uzovi_code"
 )
 
 
@@ -119,6 +121,20 @@ class Physiotherapist(TimestampedModel):
         if self.user_id and self.user.role != Role.PHYSIOTHERAPIST:
             raise ValidationError(
                 {"user": _("This account does not have the physiotherapist role.")}
+            )
+        if self.practice_id and self.agb_code and self.agb_code == self.practice.agb_code:
+            # An AGB code names one care provider: the therapist's own is on each claim line
+            # beside the practice's, so the two cannot be one code.
+            raise ValidationError(
+                {
+                    "agb_code": ValidationError(
+                        _(
+                            "This is the practice's AGB code; a physiotherapist's AGB code "
+                            "is their own."
+                        ),
+                        code="practice_agb_code",
+                    )
+                }
             )
 
 

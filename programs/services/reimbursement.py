@@ -337,7 +337,7 @@ def _judge(insurer: Insurer, lines: list[dict]) -> list[LineResult]:
         episode = person.episodes[assessment.episode] if assessment.episode is not None else None
         verdict, number = judgement(assessment)
         previous = earlier.get(item.attendance_id)
-        on_record = diagnoses_on_record(day, episode, person.indications)
+        on_record = diagnoses_on_record(day, episode, person.episodes, person.indications)
         results.append(
             LineResult(
                 line["index"],
@@ -581,9 +581,11 @@ def insurer_episodes(
                         "allowance": ALLOWANCE,
                         "used": episode.used,
                         "remaining": episode.remaining,
+                        # The indication it started under; none recorded: no code (the claims
+                        # check has nothing to compare a claim's code with either).
                         "diagnosis_code": episode.indication.diagnosis_code
                         if episode.indication
-                        else settings.REIMBURSEMENT_CODES["default_diagnosis"],
+                        else None,
                         "referral": bool(episode.indication and episode.indication.referral),
                         "treatments": treatments,
                     }

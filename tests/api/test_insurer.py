@@ -4,6 +4,7 @@ count patients and physiotherapists see, and an insurer refused everywhere else.
 
 import csv
 import io
+import json
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ import pytest
 import time_machine
 from django.urls import get_resolver
 
+from programs.api.insurer import MAX_BODY_BYTES, MAX_LINES
 from programs.models import (
     AccessLogEntry,
     Attendance,
@@ -23,6 +25,7 @@ from programs.models import (
     Programme,
 )
 from tests.access import check_access
+from tests.api.test_errors import assert_error_shape
 from tests.factories import InsurerFactory
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -468,6 +471,51 @@ class TestReads:
             patient_id=world.owner.pk, actor_role="insurer", resource="episodes"
         ).exists()
 
+    def test_other_registrations_hold_what_falls_in_no_episode_as_the_schema_says(
+        self, world, covered_since_2018
+    ):
+        register(world, [date(2024, 2, 26)], status="no_show")  # before any treatment
+        register(world, [date(2024, 3, 4)])  # the period ends on 3 March 2025
+        register(world, [date(2025, 3, 10)], status="no_show")  # after it ended
+        register(world, [date(2025, 3, 17)])  # attended, no new indication
+        body = episodes_of(world)
+        assert [(r["date"], r["attended"], r["reason"]) for r in body["other_registrations"]] == [
+            ("2024-02-26", False, "not_attended"),
+            ("2025-03-10", False, "not_attended"),
+            ("2025-03-17", True, "outside_period"),
+        ]
+        schema = world.client("anonymous").get("/api/v1/schema/", {"format": "json"}).json()
+        text = schema["components"]["schemas"]["MemberEpisodes"]["properties"][
+            "other_registrations"
+        ]["description"]
+        assert "outside_period" in text
+        assert "not attended before any treatment)" not in text
+
+    @pytest.mark.parametrize(
+        ("member_number", "code", "message"),
+        [
+            ("", "required", "Give the member number."),
+            ("   ", "required", "Give the member number."),
+            ("1" * 33, "max_length", "Ensure this field has no more than 32 characters."),
+        ],
+    )
+    def test_a_missing_or_too_long_member_number_is_a_400_saying_which(
+        self, world, member_number, code, message
+    ):
+        response = world.client("insurer").get(
+            "/api/v1/insurer/episodes/",
+            {"member_number": member_number},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        error = assert_error_shape(response, 400, "invalid")
+        assert error["fields"] == {"member_number": [{"code": code, "message": message}]}
+
+    def test_a_member_number_of_32_characters_is_looked_up(self, world):
+        InsuranceCoverage.objects.filter(patient=world.owner).update(member_number="9" * 32)
+        register(world, [date(2026, 3, 2)])
+        (episode,) = episodes_of(world, "9" * 32)["episodes"]
+        assert episode["used"] == 1
+
     def test_the_export_streams_every_member_as_csv(self, world):
         register(world, [date(2026, 2, 23)], status="no_show")  # in no episode
         register(world, weekly(date(2026, 3, 2), 2))
@@ -509,13 +557,51 @@ class TestReads:
             ("111111111", "2026-03-09", "2", "true", "2026-03-02"),
             ("111111111", "2026-02-23", "", "false", ""),
         ]
+        # No indication recorded: no diagnosis code (null in JSON), no referral.
         assert (rows[0]["diagnosis_code"], rows[0]["referral"], rows[0]["used"]) == (
-            "6223",
+            "",
             "false",
             "2",
         )
         assert AccessLogEntry.objects.filter(action="export", patient_id=world.owner.pk).exists()
         assert not AccessLogEntry.objects.filter(patient_id=world.other_patient.pk).exists()
+
+    @pytest.mark.parametrize(
+        "accept", ["text/csv", "*/*", "text/*", "text/csv, application/json;q=0.5", None]
+    )
+    def test_the_export_answers_a_client_that_asks_for_csv(self, world, accept):
+        """The schema declares text/csv, so a generated client sends exactly that."""
+        register(world, [date(2026, 3, 2)])
+        headers = {"HTTP_ACCEPT": accept} if accept else {}
+        response = world.client("insurer").get("/api/v1/insurer/episodes/export.csv", **headers)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "text/csv; charset=utf-8"
+        header, row = csv.reader(io.StringIO(b"".join(response.streaming_content).decode()))
+        assert (header[0], row[0]) == ("member_number", "111111111")
+
+    def test_the_exports_errors_are_json_also_for_a_client_that_asks_for_csv(self, world):
+        for actor, status, code in (
+            ("owner", 403, "role_not_allowed"),
+            ("anonymous", 401, "not_authenticated"),
+        ):
+            response = world.client(actor).get(
+                "/api/v1/insurer/episodes/export.csv", HTTP_ACCEPT="text/csv"
+            )
+            assert_error_shape(response, status, code)
+
+    def test_a_client_that_accepts_no_csv_gets_a_json_406(self, world):
+        response = world.client("insurer").get(
+            "/api/v1/insurer/episodes/export.csv", HTTP_ACCEPT="application/xml"
+        )
+        assert_error_shape(response, 406, "not_acceptable")
+        assert not AccessLogEntry.objects.filter(resource="episodes").exists()
+
+    def test_the_schema_says_csv_for_the_export_and_json_for_its_errors(self, world):
+        schema = world.client("anonymous").get("/api/v1/schema/", {"format": "json"}).json()
+        responses = schema["paths"]["/api/v1/insurer/episodes/export.csv"]["get"]["responses"]
+        assert list(responses["200"]["content"]) == ["text/csv"]
+        for code in ("401", "403", "406", "429"):
+            assert list(responses[code]["content"]) == ["application/json"], code
 
     def test_the_export_and_the_episodes_agree(self, world):
         register(world, [date(2026, 2, 23)], status="no_show")
@@ -577,6 +663,66 @@ class TestReads:
         assert dutch.json()["text"] == (
             "7 van 12 vergoede behandelingen gebruikt, termijn loopt tot en met 13 september 2027."
         )
+
+
+class TestReadsCostAFixedNumberOfQueries:
+    """The episodes and the export read in set-based queries: as many for 1 member as for 30,
+    and for a member with 1 treatment as with 30 (and their claims and indications)."""
+
+    @staticmethod
+    def members(world, count: int) -> list[str]:
+        """``count`` members of the insurer, each with an indication, a no-show, ``count``
+        weekly treatments (over the 12 from the 13th on) and the first one claimed."""
+        from tests.factories import CoverageFactory, PatientFactory
+
+        numbers, lines = [], []
+        for i in range(count):
+            patient = PatientFactory(physiotherapist=world.physio)
+            number = f"Q{i:04d}"
+            CoverageFactory(
+                patient=patient,
+                insurer=world.insurer,
+                member_number=number,
+                valid_from=date(2024, 1, 1),
+            )
+            Indication.objects.create(
+                patient=patient,
+                recorded_on=date(2024, 2, 26),
+                recorded_by=world.physio,
+                diagnosis_code="6223",
+            )
+            register(world, [date(2024, 2, 27)], status="no_show", patient=patient)
+            register(world, weekly(date(2024, 3, 4), count), patient=patient)
+            numbers.append(number)
+            lines.append(line(world, date(2024, 3, 4), member_number=number))
+        check(world, lines)
+        return numbers
+
+    @pytest.mark.parametrize("count", [1, 30])
+    def test_the_episodes_of_a_member(self, world, django_assert_num_queries, count):
+        """The user; the member's coverages; their coverages for the referral policy (R7),
+        registrations, indications and claims; the access log."""
+        numbers = self.members(world, count)
+        client = world.client("insurer")
+        with django_assert_num_queries(7):
+            response = client.get("/api/v1/insurer/episodes/", {"member_number": numbers[-1]})
+        assert response.status_code == 200
+        (episode,) = response.json()["episodes"]
+        assert (episode["used"], len(episode["treatments"])) == (min(count, 12), count)
+        assert episode["treatments"][0]["claimed"] == "covered"
+
+    @pytest.mark.parametrize("count", [1, 30])
+    def test_the_export_of_all_members(self, world, django_assert_num_queries, count):
+        """The user; the coverages; then per 500 people as for the episodes (coverages for
+        R7, registrations, indications, claims) and their access log."""
+        self.members(world, count)
+        client = world.client("insurer")
+        with django_assert_num_queries(7):
+            response = client.get("/api/v1/insurer/episodes/export.csv")
+            rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+        assert response.status_code == 200
+        assert len(rows) == count * (count + 1)
+        assert [r["claimed"] for r in rows if r["number"] == "1"] == ["covered"] * count
 
 
 TREATMENT_KEYS = frozenset(
@@ -982,6 +1128,57 @@ class TestBatchShape:
         assert response.status_code == 400
         assert list(response.json()["error"]["fields"]) == ["lines"]
 
+    @pytest.mark.parametrize(
+        ("character", "ensure_ascii", "indent"),
+        [("9", True, None), ("\U0001f600", False, None), ("\u00e9", True, 1)],
+        ids=["ascii", "utf-8-4-byte", "escaped-and-indented"],
+    )
+    def test_10000_lines_at_the_maximum_field_lengths_are_judged(
+        self, world, character, ensure_ascii, indent
+    ):
+        """The API promises up to 10,000 lines. Each at the longest the schema allows
+        (line_id 64, member_number 32 characters) is some 2.4 MB of JSON, beyond the 2 MiB
+        every other endpoint takes; more with characters outside ASCII, sent as UTF-8 or as
+        \\u escapes, and indented."""
+        member = character * 32
+        InsuranceCoverage.objects.filter(patient=world.owner).update(member_number=member)
+        register(world, [date(2026, 3, 2)])
+        lines = [
+            line(world, date(2026, 3, 2), member_number=member, line_id=str(i).rjust(64, character))
+            for i in range(MAX_LINES)
+        ]
+        body = json.dumps(
+            {"lines": lines, "dry_run": True}, ensure_ascii=ensure_ascii, indent=indent
+        ).encode()
+        assert len(body) > 2.3 * 1000 * 1000
+        response = world.client("insurer").generic(
+            "POST", "/api/v1/insurer/claims/check/", body, content_type="application/json"
+        )
+        assert response.status_code == 200, response.content[:300]
+        payload = response.json()
+        # One treatment: the first line claims it, the others for it are duplicates.
+        assert payload["summary"] == {"covered": 1, "duplicate_claim": MAX_LINES - 1}
+        assert [r["line_id"] for r in payload["results"]] == [x["line_id"] for x in lines]
+
+    def test_a_claims_batch_over_its_own_limit_is_a_413_naming_it(self, world):
+        body = json.dumps({"lines": [line(world, date(2026, 3, 2))]}) + " " * MAX_BODY_BYTES
+        response = world.client("insurer").generic(
+            "POST",
+            "/api/v1/insurer/claims/check/",
+            body,
+            content_type="application/json",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        error = assert_error_shape(response, 413, "request_too_large")
+        assert error["message"] == "The request body is too large: at most 8388608 bytes."
+
+    def test_every_other_endpoint_keeps_the_2_mib_limit(self, world):
+        body = json.dumps({"token": "t" * (2 * 1024 * 1024), "platform": "ios"})
+        response = world.client("owner").generic(
+            "POST", "/api/v1/me/devices/", body, content_type="application/json"
+        )
+        assert_error_shape(response, 413, "request_too_large")
+
     def test_the_check_is_in_the_access_log(self, world):
         register(world, [date(2026, 3, 2)])
         check(world, [line(world, date(2026, 3, 2))], dry_run=True)
@@ -1122,6 +1319,21 @@ class TestEmptyIsNull:
         results = response.json()["results"]
         assert [r["csi_code"] for r in results] == [None, "012", "009", None, None, None]
         assert "" not in every_value(response.json())
+
+    def test_an_empty_line_id_comes_back_as_null(self, world):
+        register(world, [date(2026, 3, 2)])
+        judged, invalid, kept = check(
+            world,
+            [
+                line(world, date(2026, 3, 2), line_id=""),
+                {**line(world, date(2026, 3, 2), line_id=""), "date": "2.3.2026"},
+                line(world, date(2026, 3, 9), line_id="L-3"),
+            ],
+            dry_run=True,
+        )
+        assert (judged["verdict"], judged["line_id"]) == ("covered", None)
+        assert (invalid["verdict"], invalid["line_id"]) == (None, None)
+        assert kept["line_id"] == "L-3"
 
     def test_no_empty_strings_in_the_episodes_only_null(self, world):
         register(world, [date(2026, 2, 23)], status="no_show")  # in no episode
@@ -1298,10 +1510,83 @@ class TestDiagnosisCode:
         # The same treatment twice in one batch: the second line is the duplicate.
         assert after_knee["verdict"] == "duplicate_claim"
 
+    def record(self, world, day, code):
+        Indication.objects.create(
+            patient=world.owner, recorded_on=day, recorded_by=world.physio, diagnosis_code=code
+        )
+
+    def test_hip_and_knee_recorded_days_apart_before_the_first_treatment_are_both_on_record(
+        self, world
+    ):
+        self.record(world, date(2026, 2, 20), "6223")
+        self.record(world, date(2026, 2, 25), "7023")
+        register(world, weekly(date(2026, 3, 2), 2))
+        hip, knee = check(
+            world,
+            [
+                line(world, date(2026, 3, 2), diagnosis_code="6223"),
+                line(world, date(2026, 3, 9), diagnosis_code="7023"),
+            ],
+            dry_run=True,
+        )
+        assert (hip["verdict"], hip["warnings"]) == ("covered", [])
+        assert (knee["verdict"], knee["warnings"]) == ("covered", [])
+
+    def test_a_new_episodes_codes_are_those_recorded_since_the_previous_period_ended(
+        self, world, covered_since_2018
+    ):
+        self.record(world, date(2024, 2, 20), "7023")  # the knee, in the first period
+        register(world, [date(2024, 3, 4)])  # period until 3 March 2025
+        self.record(world, date(2025, 5, 1), "6223")  # the hip, a new indication (R5)
+        register(world, weekly(date(2025, 5, 5), 2))
+        self.record(world, date(2025, 5, 8), "7023")  # the knee again, during episode 2
+        knee_first, hip, knee_second, old_knee = check(
+            world,
+            [
+                line(world, date(2025, 5, 5), diagnosis_code="7023"),
+                line(world, date(2025, 5, 5), diagnosis_code="6223"),
+                line(world, date(2025, 5, 12), diagnosis_code="7023"),
+                line(world, date(2024, 3, 4), diagnosis_code="7023"),
+            ],
+            dry_run=True,
+        )
+        # On 5 May only the hip is on record for this period: the knee of the earlier one is not.
+        (warning,) = knee_first["warnings"]
+        assert warning["code"] == "diagnosis_differs"
+        assert "(6223)" in warning["message"]
+        assert hip["verdict"] == "duplicate_claim"
+        assert (knee_second["episode_start"], knee_second["warnings"]) == ("2025-05-05", [])
+        assert (old_knee["episode_start"], old_knee["warnings"]) == ("2024-03-04", [])
+
+    def test_an_indication_recorded_after_the_first_treatment_is_on_record_for_it(self, world):
+        register(world, [date(2026, 3, 2)])
+        self.record(world, date(2026, 3, 4), "7023")  # the referral came in two days later
+        (result,) = check(
+            world, [line(world, date(2026, 3, 2), diagnosis_code="6223")], dry_run=True
+        )
+        assert "(7023)" in result["warnings"][0]["message"]
+
+    def test_without_an_indication_the_episodes_and_the_export_have_no_diagnosis_code(self, world):
+        """The claims check has nothing on record to compare with; the episodes say the same
+        (no code), rather than a default the practice never recorded."""
+        register(world, [date(2026, 3, 2)])
+        (episode,) = episodes_of(world)["episodes"]
+        assert episode["diagnosis_code"] is None
+        header, row = export_rows(world)
+        assert dict(zip(header, row, strict=True))["diagnosis_code"] == ""
+
+    def test_the_episodes_give_the_code_the_episode_started_under(self, world):
+        self.record(world, date(2026, 2, 20), "7023")
+        register(world, [date(2026, 3, 2)])
+        (episode,) = episodes_of(world)["episodes"]
+        assert episode["diagnosis_code"] == "7023"
+        header, row = export_rows(world)
+        assert dict(zip(header, row, strict=True))["diagnosis_code"] == "7023"
+
     def test_the_decision_is_in_the_api_description(self, world):
         schema = world.client("anonymous").get("/api/v1/schema/", {"format": "json"}).json()
         text = schema["paths"]["/api/v1/insurer/claims/check/"]["post"]["description"]
-        assert "share one allowance" in text
+        assert "share one allowance (docs/domain.md §5, R4)" in text
         assert "diagnosis_differs" in text
 
 

@@ -97,6 +97,23 @@ def test_a_crash_is_a_json_500_and_is_logged(api, debug, caplog):
     logged = [record for record in caplog.records if record.exc_info]
     assert [str(record.exc_info[1]) for record in logged] == ["a bug in a view"]
     assert logged[0].levelname == "ERROR"
+    # Once: the JSON answer that replaces Django's page is not logged a second time.
+    requests = [r for r in caplog.records if r.name == "django.request"]
+    assert [(r.levelname, r.getMessage()) for r in requests] == [
+        ("ERROR", "Internal Server Error: /api/test/crash/")
+    ]
+
+
+@pytest.mark.django_db
+@DEBUG_OFF_AND_ON
+def test_an_error_answer_replaced_by_json_is_logged_once(api, debug, caplog):
+    """A 404 for an unknown URL: Django's page (with DEBUG on, its technical page) becomes the
+    API's JSON, logged once as it was."""
+    api.get("/api/v1/no-such-thing/")
+    requests = [r for r in caplog.records if r.name == "django.request"]
+    assert [(r.levelname, r.getMessage()) for r in requests] == [
+        ("WARNING", "Not Found: /api/v1/no-such-thing/")
+    ]
 
 
 @pytest.mark.django_db

@@ -7,7 +7,13 @@ from django.utils import timezone
 
 from programs.errors import ValidationFailed
 from programs.models import InsuranceCoverage, Patient, Role, User
-from programs.services.people import coverage_add, patient_create, physiotherapist_create
+from programs.models.people import validate_agb_code, validate_uzovi_code
+from programs.services.people import (
+    coverage_add,
+    patient_create,
+    physiotherapist_create,
+    practice_create,
+)
 from tests.factories import InsurerFactory, UserFactory
 
 
@@ -67,6 +73,53 @@ def test_physiotherapist_agb_code_must_have_eight_digits(world):
         )
     assert caught.value.fields["agb_code"][0]["code"] == "invalid_agb_code"
     assert not User.objects.filter(username="newphysio").exists()
+
+
+def test_a_physiotherapists_agb_code_is_their_own_not_the_practices(world):
+    practice = world.physio.practice
+    with pytest.raises(ValidationFailed) as caught:
+        physiotherapist_create(
+            username="newphysio", password=None, practice=practice, agb_code=practice.agb_code
+        )
+    assert caught.value.fields["agb_code"][0]["code"] == "practice_agb_code"
+    assert not User.objects.filter(username="newphysio").exists()
+
+
+def in_digits(code: str, zero: str) -> str:
+    """``code`` written in another script's digits, from that script's zero."""
+    return "".join(chr(ord(zero) + int(digit)) for digit in code)
+
+
+FULLWIDTH_ZERO, ARABIC_INDIC_ZERO, EXTENDED_ARABIC_INDIC_ZERO = "\uff10", "\u0660", "\u06f0"
+
+
+@pytest.mark.parametrize(
+    ("validator", "code"),
+    [
+        (validate_agb_code, in_digits("04123456", FULLWIDTH_ZERO)),
+        (validate_agb_code, in_digits("04123456", ARABIC_INDIC_ZERO)),
+        (validate_agb_code, "0412345" + in_digits("6", FULLWIDTH_ZERO)),
+        (validate_agb_code, "04123456\n"),
+        (validate_uzovi_code, in_digits("3311", FULLWIDTH_ZERO)),
+        (validate_uzovi_code, in_digits("3311", EXTENDED_ARABIC_INDIC_ZERO)),
+    ],
+)
+def test_agb_and_uzovi_codes_are_ascii_digits_only(validator, code):
+    """Python's \\d takes any Unicode digit; a claim line's code is ASCII 0-9 (the API
+    checks [0-9]), so a code stored in other digits could never be matched."""
+    with pytest.raises(DjangoValidationError):
+        validator(code)
+
+
+def test_agb_and_uzovi_codes_in_ascii_digits_are_valid():
+    validate_agb_code("04123456")
+    validate_uzovi_code("3311")
+
+
+def test_a_practice_with_fullwidth_digits_in_its_agb_code_is_refused(world):
+    with pytest.raises(ValidationFailed) as caught:
+        practice_create(name="Fysio Breed", agb_code=in_digits("04123456", FULLWIDTH_ZERO))
+    assert caught.value.fields["agb_code"][0]["code"] == "invalid_agb_code"
 
 
 def test_patient_with_a_physiotherapist_of_another_practice_is_invalid(world):

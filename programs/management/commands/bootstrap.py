@@ -133,6 +133,10 @@ class Command(BaseCommand):
             raise CommandError("--practice-agb: the practice's AGB code is needed.")
         agb = checked("--practice-agb", agb.strip(), validate_agb_code)
         existing = Practice.objects.filter(agb_code=agb).first()
+        if existing is None and Physiotherapist.objects.filter(agb_code=agb).exists():
+            raise CommandError(
+                f"--practice-agb: {agb} is a physiotherapist's AGB code, not a practice's."
+            )
         if existing is not None:
             if name and name.strip().casefold() != existing.name.casefold():
                 raise CommandError(
@@ -171,6 +175,16 @@ class Command(BaseCommand):
         if not agb:
             raise CommandError("--physio-agb: the physiotherapist's AGB code is needed.")
         checked("--physio-agb", agb, validate_agb_code)
+        practice = (
+            plan.practice
+            if agb == plan.practice.agb_code
+            else Practice.objects.filter(agb_code=agb).first()
+        )
+        if practice is not None:
+            raise CommandError(
+                f"--physio-agb: {agb} is the AGB code of the practice {practice.name}; a "
+                "physiotherapist's AGB code is their own."
+            )
         if Physiotherapist.objects.filter(agb_code=agb).exists():
             raise CommandError(f"--physio-agb: {agb} belongs to another physiotherapist.")
         email = options["physio_email"]
