@@ -426,6 +426,15 @@ class SyncView(APIView):
         )
 
 
+def _without_values(exc: DatabaseError) -> str:
+    """What the database refused, without the row: PostgreSQL's message says "Failing row
+    contains (...)", which would put the patient's note and pain scores in the server log."""
+    diag = getattr(exc.__cause__, "diag", None)
+    constraint = getattr(diag, "constraint_name", None)
+    sqlstate = getattr(diag, "sqlstate", None)
+    return f"{type(exc).__name__} (constraint {constraint or '?'}, SQLSTATE {sqlstate or '?'})"
+
+
 def _sync_item_error(exc: Exception, index: int) -> ApplicationError | None:
     """The error of one sync item. Errors of ours and of validation are what the item alone
     would have answered. A database refusal we did not foresee (a constraint) is this item's
@@ -436,13 +445,13 @@ def _sync_item_error(exc: Exception, index: int) -> ApplicationError | None:
     if error is not None:
         return error
     if isinstance(exc, IntegrityError):
-        logger.warning("sync item %s refused by the database: %s", index, exc)
+        logger.warning("sync item %s refused by the database: %s", index, _without_values(exc))
         return ConflictError(
             _("This log conflicts with data already stored; it was not saved."),
             code="conflict",
         )
     if isinstance(exc, DataError):
-        logger.warning("sync item %s not storable: %s", index, exc)
+        logger.warning("sync item %s not storable: %s", index, _without_values(exc))
         return ValidationFailed(_("A value in this log cannot be stored."), code="invalid")
     if isinstance(exc, DatabaseError):
         return None
