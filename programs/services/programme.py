@@ -425,6 +425,15 @@ def programme_update_schedule(
         and session_time.replace(second=0, microsecond=0, tzinfo=None) != programme.session_time
     )
 
+    if not (
+        weekdays_changed
+        or time_changed
+        or new_supervised != programme.supervised_weekdays
+        or new_until != programme.supervised_until_week
+    ):
+        # The same schedule sent again (a form saved unchanged): nothing to record, and the
+        # app has nothing to download again.
+        return programme
     programme.weekdays = new_weekdays
     programme.supervised_weekdays = new_supervised
     programme.supervised_until_week = new_until
@@ -435,13 +444,16 @@ def programme_update_schedule(
     now = timezone.now()
     zone = ZoneInfo(programme.time_zone)
     deleted = []
+    touched = []
     if programme.status == ProgrammeStatus.ACTIVE:
         remaining = list(_movable_sessions(programme, after=now))
         if weekdays_changed:
             weeks = _remaining_weeks(programme, remaining, old_count, len(new_weekdays))
             deleted = _replan(programme, remaining, weeks, _local_today(programme))
+            touched = ALL_SESSIONS
         else:
             for session in remaining:
+                scheduled_at, supervised = session.scheduled_at, session.supervised
                 if time_changed:
                     moment = local_to_utc(session.local_date, programme.session_time, zone)
                     if moment > now:
@@ -449,10 +461,13 @@ def programme_update_schedule(
                 session.supervised = is_supervised(
                     session.local_date, session.week, new_supervised, new_until
                 )
-                session.updated_at = now
+                if (session.scheduled_at, session.supervised) != (scheduled_at, supervised):
+                    session.updated_at = now
+                    touched.append(session)
             PlannedSession.objects.bulk_update(
-                remaining, ["scheduled_at", "supervised", "updated_at"]
+                touched, ["scheduled_at", "supervised", "updated_at"]
             )
+            touched = [session.pk for session in touched]
     # A paused programme keeps its sessions on hold; they get the new pattern on resuming.
     after = {
         "weekdays": programme.weekdays,
@@ -464,7 +479,7 @@ def programme_update_schedule(
         programme,
         actor,
         ChangeKind.SCHEDULE_CHANGED,
-        sessions=ALL_SESSIONS,
+        sessions=touched,
         deleted_sessions=deleted,
         before=before,
         after=after,

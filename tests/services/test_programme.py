@@ -478,6 +478,43 @@ class TestScheduleChange:
             programme_update_schedule(actor=world.physio.user, programme=winter, weekdays=[1, 4])
         assert {s.pk for s in winter.sessions.all()} == before
 
+    def test_the_same_schedule_again_records_nothing_and_sends_the_app_nothing(self, world, winter):
+        from programs.models import SyncChange
+
+        changes, feed = winter.changes.count(), SyncChange.objects.count()
+        with time_machine.travel(datetime_ams(2027, 3, 19, 12, 0), tick=False):
+            programme_update_schedule(
+                actor=world.physio.user,
+                programme=winter,
+                weekdays=list(winter.weekdays),
+                session_time=winter.session_time,
+                supervised_weekdays=list(winter.supervised_weekdays),
+                supervised_until_week=winter.supervised_until_week,
+            )
+        assert (winter.changes.count(), SyncChange.objects.count()) == (changes, feed)
+
+    def test_a_change_of_supervision_sends_the_app_only_the_sessions_it_changed(
+        self, world, winter
+    ):
+        from programs.models import SyncChange, SyncEntity
+
+        last = SyncChange.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        with time_machine.travel(datetime_ams(2027, 3, 19, 12, 0), tick=False):
+            programme_update_schedule(
+                actor=world.physio.user, programme=winter, supervised_until_week=6
+            )
+        changed = {
+            s.pk
+            for s in winter.sessions.filter(local_date__gte=date(2027, 3, 19))
+            if s.supervised is False and s.week > 6 and s.local_date.weekday() == 0
+        }
+        sent = set(
+            SyncChange.objects.filter(pk__gt=last, entity=SyncEntity.SESSION).values_list(
+                "entity_id", flat=True
+            )
+        )
+        assert changed and sent == changed
+
 
 class TestExercises:
     def test_adjust_add_and_remove_are_kept_in_the_history(self, world, programme):
