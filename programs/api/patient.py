@@ -62,7 +62,7 @@ from programs.selectors.programme import (
 )
 from programs.selectors.session import session_logs
 from programs.selectors.sync import changes_since
-from programs.services.audit import access_log_record
+from programs.services.audit import WRITE_OUTCOME_ACTIONS, access_log_record
 from programs.services.outcome import (
     INSTRUMENT_VERSIONS,
     questionnaire_response_upsert,
@@ -182,15 +182,6 @@ class MySessionsView(ConditionalGetMixin, ListAPIView):
 
 
 # --- Session logs, sync, adherence --------------------------------------------------------------
-
-
-# The access-log event of an idempotent PUT (NEN 7513 records the event that happened): a
-# replay ("unchanged") wrote nothing and only read the stored record back.
-WRITE_OUTCOME_ACTIONS = {
-    "created": AccessAction.CREATE,
-    "updated": AccessAction.UPDATE,
-    "unchanged": AccessAction.READ,
-}
 
 
 def _log_or_404(request, log_id) -> SessionLog:

@@ -89,7 +89,7 @@ from programs.selectors.programme import (
 from programs.selectors.session import session_logs
 from programs.services import programme as programme_services
 from programs.services.alert import alert_acknowledge, alert_resolve
-from programs.services.audit import access_log_record
+from programs.services.audit import WRITE_OUTCOME_ACTIONS, access_log_record
 from programs.services.outcome import performance_test_record, supervised_bounds
 from programs.services.reimbursement import allowance_for, indication_record
 from programs.services.session import attendance_register, treatment_register_extra
@@ -705,7 +705,7 @@ class AttendanceView(APIView):
         result = attendance_register_from_input(
             user=request.user, session=session, data=request.data
         )
-        _log(request, programme, AccessAction.UPDATE, "attendance", session.pk)
+        _log(request, programme, WRITE_OUTCOME_ACTIONS[result.outcome], "attendance", session.pk)
         attendance = Attendance.objects.select_related("therapist__user", "practice").get(
             pk=result.attendance.pk
         )
@@ -928,7 +928,7 @@ class PerformanceTestView(APIView):
             value=data.validated_data["value"],
             measured_at=data.validated_data.get("measured_at"),
         )
-        _log(request, programme, AccessAction.UPDATE, "performance_test", test.pk)
+        _log(request, programme, WRITE_OUTCOME_ACTIONS[outcome], "performance_test", test.pk)
         test = (
             PerformanceTest.objects.select_related("therapist")
             .prefetch_related("scores")
@@ -1365,11 +1365,7 @@ class PatientIndicationsView(APIView):
         access_log_record(
             request=request,
             patients=[patient],
-            action={
-                "created": AccessAction.CREATE,
-                "updated": AccessAction.UPDATE,
-                "unchanged": AccessAction.READ,
-            }[result.outcome],
+            action=WRITE_OUTCOME_ACTIONS[result.outcome],
             resource="indication",
             object_id=result.indication.pk,
         )
@@ -1415,7 +1411,7 @@ class ExtraTreatmentView(APIView):
         access_log_record(
             request=request,
             patients=[patient],
-            action=AccessAction.UPDATE,
+            action=WRITE_OUTCOME_ACTIONS[result.outcome],
             resource="treatment",
             object_id=result.attendance.pk,
         )

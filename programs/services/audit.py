@@ -14,6 +14,15 @@ from programs.permissions import client_ip, organisation_label
 SET_BASED_FROM = 200
 
 
+# The access-log event of an idempotent write (NEN 7513 records the event that happened): a
+# replay ("unchanged") wrote nothing and only read the stored record back.
+WRITE_OUTCOME_ACTIONS = {
+    "created": AccessAction.CREATE,
+    "updated": AccessAction.UPDATE,
+    "unchanged": AccessAction.READ,
+}
+
+
 def _entry_fields(
     request: HttpRequest, action: AccessAction, resource: str, object_id: str
 ) -> dict[str, object]:
