@@ -56,11 +56,19 @@ def _int_subquery(queryset) -> Subquery:
     return Subquery(queryset, output_field=IntegerField())
 
 
-def with_outcome(sessions: QuerySet[PlannedSession]) -> QuerySet[PlannedSession]:
+def with_outcome(
+    sessions: QuerySet[PlannedSession], *, sets: bool = True
+) -> QuerySet[PlannedSession]:
     """The planned sessions with, per session, what happened (log and attendance status),
     how many sets were prescribed and done, and whether it counts as done (``done``, 1 or 0):
     the rule of this module's docstring, in one place for adherence and for the status the
-    sessions list shows (``session_state``)."""
+    sessions list shows (``session_state``).
+
+    ``sets=False`` selects only the statuses and ``done``: the set counts it is decided from
+    stay inside the query (``alias``) instead of being selected. SQL cannot name a selected
+    value in another one, so each selected count repeats its subqueries in the SQL: the list
+    of sessions, which shows no counts, was a query of 7 kB that took Django longer to write
+    than PostgreSQL to run."""
     per_log = SessionLogExercise.objects.filter(log__planned_session=OuterRef("pk")).values(
         "log__planned_session"
     )
@@ -76,51 +84,57 @@ def with_outcome(sessions: QuerySet[PlannedSession]) -> QuerySet[PlannedSession]
         .annotate(total=Sum("sets"))
         .values("total")
     )
-    return (
-        sessions.annotate(
-            # Joins, not subqueries: a session has at most one log (a unique constraint) and
-            # one attendance (one-to-one), so no row is repeated; a correlated subquery ran
-            # again at every use of the value below.
-            log_status=F("logs__status"),
-            attendance_status=F("attendance__status"),
-            sets_prescribed=Coalesce(
-                _int_subquery(logged_prescribed), _int_subquery(prescribed_now), Value(0)
-            ),
-            sets_logged=_int_subquery(logged_done),
+    counts = {
+        "sets_prescribed": Coalesce(
+            _int_subquery(logged_prescribed), _int_subquery(prescribed_now), Value(0)
+        ),
+        "sets_logged": _int_subquery(logged_done),
+    }
+    half = {
+        "half_sets_done": Case(
+            When(GreaterThanOrEqual(F("sets_logged") * 2, F("sets_prescribed")), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
         )
-        .annotate(
-            half_sets_done=Case(
-                When(
-                    GreaterThanOrEqual(F("sets_logged") * 2, F("sets_prescribed")), then=Value(True)
-                ),
-                default=Value(False),
-                output_field=BooleanField(),
-            )
-        )
-        .annotate(
-            done=Case(
-                When(supervised=True, attendance_status=AttendanceStatus.ATTENDED, then=Value(1)),
-                When(supervised=True, then=Value(0)),
-                When(log_status=LogStatus.COMPLETED, then=Value(1)),
-                When(log_status=LogStatus.PARTIAL, half_sets_done=True, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
+    }
+    sessions = sessions.annotate(
+        # Joins, not subqueries: a session has at most one log (a unique constraint) and
+        # one attendance (one-to-one), so no row is repeated; a correlated subquery ran
+        # again at every use of the value below.
+        log_status=F("logs__status"),
+        attendance_status=F("attendance__status"),
+    )
+    sessions = (
+        sessions.annotate(**counts).annotate(**half)
+        if sets
+        else sessions.alias(**counts).alias(**half)
+    )
+    done = Case(
+        When(supervised=True, attendance_status=AttendanceStatus.ATTENDED, then=Value(1)),
+        When(supervised=True, then=Value(0)),
+        When(log_status=LogStatus.COMPLETED, then=Value(1)),
+        When(log_status=LogStatus.PARTIAL, half_sets_done=True, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    if not sets:
+        return sessions.annotate(done=done)
+    return sessions.annotate(
+        done=done,
+        sets_done=Case(
+            When(
+                supervised=True,
+                attendance_status=AttendanceStatus.ATTENDED,
+                then=Coalesce(F("sets_logged"), F("sets_prescribed")),
             ),
-            sets_done=Case(
-                When(
-                    supervised=True,
-                    attendance_status=AttendanceStatus.ATTENDED,
-                    then=Coalesce(F("sets_logged"), F("sets_prescribed")),
-                ),
-                When(supervised=True, then=Value(0)),
-                When(
-                    log_status=LogStatus.COMPLETED,
-                    then=Coalesce(F("sets_logged"), F("sets_prescribed")),
-                ),
-                default=Coalesce(F("sets_logged"), Value(0)),
-                output_field=IntegerField(),
+            When(supervised=True, then=Value(0)),
+            When(
+                log_status=LogStatus.COMPLETED,
+                then=Coalesce(F("sets_logged"), F("sets_prescribed")),
             ),
-        )
+            default=Coalesce(F("sets_logged"), Value(0)),
+            output_field=IntegerField(),
+        ),
     )
 
 

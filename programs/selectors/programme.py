@@ -124,9 +124,9 @@ def programme_sessions(
     """With what happened to each (log, attendance, whether it counts as done: adherence's
     ``with_outcome``) in the same query; the log's id from with_outcome's join of the logs
     (a session has at most one)."""
-    sessions = with_outcome(PlannedSession.objects.filter(programme=programme)).annotate(
-        log_id=F("logs__id")
-    )
+    sessions = with_outcome(
+        PlannedSession.objects.filter(programme=programme), sets=False
+    ).annotate(log_id=F("logs__id"))
     if date_from is not None:
         sessions = sessions.filter(local_date__gte=date_from)
     if date_to is not None:
