@@ -1,11 +1,12 @@
 """Response sizes of the app's reads for a demo patient, as `make run` serves them.
 
 Builds the demo data (`manage.py demo_data`) in a throwaway SQLite database under
-var/bench-sizes/ and prints, for the demo patient anna (24 planned sessions) and her
+var/bench-sizes/ and prints, for the demo patient bert (24 planned sessions, a running
+programme; anna's has been completed, so her app has no sessions to read) and his
 physiotherapist, the size in bytes of each read the app makes, in Dutch (the default) and in
 English. Sizes only, no timings: nothing here depends on the machine's load.
 
-    .venv/bin/python bench/response_sizes.py [--username anna]
+    .venv/bin/python bench/response_sizes.py [--username bert]
 """
 
 import argparse
@@ -29,7 +30,7 @@ READS = [
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--username", default="anna")
+    parser.add_argument("--username", default="bert")
     args = parser.parse_args()
 
     shutil.rmtree(VAR_DIR, ignore_errors=True)
