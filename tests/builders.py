@@ -143,3 +143,25 @@ def completed_programme(patient, physiotherapist, start_date=date(2026, 1, 5)) -
         supervised_weekdays=[0],
         status="completed",
     )
+
+
+def answer_oxford(patient, total: int, when, timepoint: str) -> None:
+    """An Oxford Hip Score of ``total`` (24 to 36) answered at ``when``, through the service
+    as the app sends it."""
+    import time_machine
+
+    from programs.services.outcome import questionnaire_response_upsert
+
+    answers = {f"OHS{i}": 3 if i <= total - 24 else 2 for i in range(1, 13)}
+    with time_machine.travel(when):
+        questionnaire_response_upsert(
+            patient=patient,
+            response_id=uuid.uuid4(),
+            data={
+                "instrument": "oxford",
+                "instrument_version": "1998",
+                "timepoint": timepoint,
+                "answered_at": when,
+                "answers": answers,
+            },
+        )

@@ -15,8 +15,9 @@ from django.test.utils import CaptureQueriesContext
 
 from programs.models import AccessAction, AccessLogEntry, ProgrammeExercise
 from programs.selectors.monitoring import LOGS_PER_PAGE
-from programs.services.outcome import questionnaire_response_upsert, weekly_pain_report
+from programs.services.outcome import weekly_pain_report
 from programs.services.session import attendance_register, session_log_upsert
+from tests.builders import answer_oxford
 from tests.conftest import ACTORS, enrol
 from tests.factories import CoverageFactory, InsurerFactory, PatientFactory, PhysiotherapistFactory
 
@@ -559,19 +560,7 @@ def reported(world, programme, logged):
         (30, at(27, month=2), "baseline"),
         (36, at(5, month=4), "week_6"),
     ):
-        answers = {f"OHS{i}": 3 if i <= total - 24 else 2 for i in range(1, 13)}
-        with time_machine.travel(when):
-            questionnaire_response_upsert(
-                patient=world.owner,
-                response_id=uuid.uuid4(),
-                data={
-                    "instrument": "oxford",
-                    "instrument_version": "1998",
-                    "timepoint": timepoint,
-                    "answered_at": when,
-                    "answers": answers,
-                },
-            )
+        answer_oxford(world.owner, total, when, timepoint)
     for monday, nrs in ((date(2027, 3, 1), 5), (date(2027, 3, 8), 3)):
         report_weekly_pain(world, monday, nrs)
 
@@ -639,23 +628,6 @@ def test_the_report_of_a_patient_without_programme(world, client):
 # --- Scores of one programme ----------------------------------------------------------------------
 
 
-def answer_oxford(world, total: int, when: datetime, timepoint: str) -> None:
-    """An Oxford Hip Score of ``total`` (24 to 36) through the service, as the app sends it."""
-    answers = {f"OHS{i}": 3 if i <= total - 24 else 2 for i in range(1, 13)}
-    with time_machine.travel(when):
-        questionnaire_response_upsert(
-            patient=world.owner,
-            response_id=uuid.uuid4(),
-            data={
-                "instrument": "oxford",
-                "instrument_version": "1998",
-                "timepoint": timepoint,
-                "answered_at": when,
-                "answers": answers,
-            },
-        )
-
-
 @pytest.fixture
 def second_programme(world):
     """An earlier programme (2026) with Oxford 24 at baseline and 36 at week 12, then this
@@ -663,11 +635,11 @@ def second_programme(world):
     from tests.builders import completed_programme
 
     earlier = completed_programme(world.owner, world.physio)
-    answer_oxford(world, 24, datetime(2026, 1, 4, 10, tzinfo=AMS), "baseline")
-    answer_oxford(world, 36, datetime(2026, 3, 30, 10, tzinfo=AMS), "week_12")
+    answer_oxford(world.owner, 24, datetime(2026, 1, 4, 10, tzinfo=AMS), "baseline")
+    answer_oxford(world.owner, 36, datetime(2026, 3, 30, 10, tzinfo=AMS), "week_12")
     with time_machine.travel(at(20, month=2), tick=False):
         current = enrol(world.owner, world.physio, start_date=date(2027, 3, 1))
-    answer_oxford(world, 30, at(27, month=2), "baseline")
+    answer_oxford(world.owner, 30, at(27, month=2), "baseline")
     return earlier, current
 
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from programs.models import AlertKind, AlertStatus
 from tests.access import check_access
-from tests.builders import practice_with_patients
+from tests.builders import answer_oxford, practice_with_patients
 
 AMS = ZoneInfo("Europe/Amsterdam")
 PHYSIO = {
@@ -309,13 +309,11 @@ def test_adherence_this_week_and_overall(world, varied):
 def test_progress_series_scores_and_tests(world):
     """Weekly pain with change and the NRS rule (2 points or 30%: with a baseline of 3, one
     point is important), scores with their change against baseline, performance tests."""
-    import uuid
     from datetime import date
     from decimal import Decimal
 
     from programs.services.outcome import (
         performance_test_record,
-        questionnaire_response_upsert,
         weekly_pain_report,
     )
     from tests.conftest import enrol
@@ -332,19 +330,7 @@ def test_progress_series_scores_and_tests(world):
         (30, datetime(2027, 2, 26, 10, tzinfo=AMS), "baseline"),
         (36, datetime(2027, 4, 5, 10, tzinfo=AMS), "week_6"),
     ):
-        answers = {f"OHS{i}": 3 if i <= total - 24 else 2 for i in range(1, 13)}
-        with time_machine.travel(when):
-            questionnaire_response_upsert(
-                patient=world.owner,
-                response_id=uuid.uuid4(),
-                data={
-                    "instrument": "oxford",
-                    "instrument_version": "1998",
-                    "timepoint": timepoint,
-                    "answered_at": when,
-                    "answers": answers,
-                },
-            )
+        answer_oxford(world.owner, total, when, timepoint)
     first, second = programme.sessions.filter(supervised=True).order_by("scheduled_at")[:2]
     for session, stands in ((first, "10"), (second, "13")):
         with time_machine.travel(session.scheduled_at):
